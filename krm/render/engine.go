@@ -1,0 +1,208 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+
+	"github.com/oamgitops/kubectl-gitops/krm/definition"
+	"github.com/oamgitops/kubectl-gitops/krm/patch"
+)
+
+// engine compiles definition templates once and evaluates them. It is not
+// safe for concurrent use: give each goroutine its own.
+type engine struct {
+	cue      *cue.Context
+	compiled map[*definition.Definition]cue.Value
+}
+
+func newEngine() *engine {
+	return &engine{cue: cuecontext.New(), compiled: map[*definition.Definition]cue.Value{}}
+}
+
+var (
+	pathParameter    = cue.ParsePath("parameter")
+	pathContext      = cue.ParsePath("context")
+	pathOutput       = cue.ParsePath("output")
+	pathOutputs      = cue.ParsePath("outputs")
+	pathPatch        = cue.ParsePath("patch")
+	pathPatchOutputs = cue.ParsePath("patchOutputs")
+	pathErrs         = cue.ParsePath("errs")
+)
+
+func (e *engine) template(d *definition.Definition) (cue.Value, error) {
+	if v, ok := e.compiled[d]; ok {
+		return v, nil
+	}
+	v := e.cue.BuildFile(d.Template)
+	if err := v.Err(); err != nil {
+		return v, &TemplateError{Definition: d, Issues: issues(err, "")}
+	}
+	e.compiled[d] = v
+	return v, nil
+}
+
+// keyed is one auxiliary object with the key it has in `outputs`.
+type keyed struct {
+	Key    string
+	Object map[string]any
+}
+
+// evaluation is what a template produced.
+type evaluation struct {
+	Output       map[string]any
+	Outputs      []keyed
+	Patch        *patch.Node
+	PatchOutputs []keyedPatch
+}
+
+type keyedPatch struct {
+	Key   string
+	Patch *patch.Node
+}
+
+// eval fills a definition's template with parameters and context and reads
+// what it produced.
+func (e *engine) eval(d *definition.Definition, params map[string]any, ctx map[string]any) (*evaluation, error) {
+	tmpl, err := e.template(d)
+	if err != nil {
+		return nil, err
+	}
+	if params == nil {
+		params = map[string]any{}
+	}
+	v := tmpl.FillPath(pathParameter, params).FillPath(pathContext, ctx)
+
+	if errs := userErrors(v.LookupPath(pathErrs)); len(errs) > 0 {
+		return nil, &UserError{Definition: d, Messages: errs}
+	}
+	if err := v.LookupPath(pathParameter).Validate(cue.Concrete(true)); err != nil {
+		return nil, &ParameterError{Definition: d, Issues: issues(err, "parameter"), Schema: tmpl.LookupPath(pathParameter), Params: params}
+	}
+
+	out := &evaluation{}
+	if ov := v.LookupPath(pathOutput); ov.Exists() {
+		obj, err := decodeObject(ov, "output")
+		if err != nil {
+			return nil, &TemplateError{Definition: d, Issues: err}
+		}
+		out.Output = obj
+	}
+	if ov := v.LookupPath(pathOutputs); ov.Exists() {
+		it, err := ov.Fields()
+		if err != nil {
+			return nil, &TemplateError{Definition: d, Issues: issues(err, "")}
+		}
+		for it.Next() {
+			key := it.Selector().Unquoted()
+			obj, err := decodeObject(it.Value(), "outputs."+key)
+			if err != nil {
+				return nil, &TemplateError{Definition: d, Issues: err}
+			}
+			out.Outputs = append(out.Outputs, keyed{Key: key, Object: obj})
+		}
+	}
+	if pv := v.LookupPath(pathPatch); pv.Exists() {
+		p, errs := patchNode(pv, "patch")
+		if errs != nil {
+			return nil, &TemplateError{Definition: d, Issues: errs}
+		}
+		out.Patch = p
+	}
+	if pv := v.LookupPath(pathPatchOutputs); pv.Exists() {
+		it, err := pv.Fields()
+		if err != nil {
+			return nil, &TemplateError{Definition: d, Issues: issues(err, "")}
+		}
+		for it.Next() {
+			key := it.Selector().Unquoted()
+			p, errs := patchNode(it.Value(), "patchOutputs."+key)
+			if errs != nil {
+				return nil, &TemplateError{Definition: d, Issues: errs}
+			}
+			out.PatchOutputs = append(out.PatchOutputs, keyedPatch{Key: key, Patch: p})
+		}
+	}
+	return out, nil
+}
+
+func userErrors(v cue.Value) []string {
+	if !v.Exists() {
+		return nil
+	}
+	it, err := v.List()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for it.Next() {
+		if s, err := it.Value().String(); err == nil && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func decodeObject(v cue.Value, at string) (map[string]any, []Issue) {
+	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
+		return nil, issues(err, "")
+	}
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return nil, issues(err, "")
+	}
+	obj, err := decodeJSON(b)
+	if err != nil {
+		return nil, []Issue{{Path: at, Message: err.Error()}}
+	}
+	m, ok := obj.(map[string]any)
+	if !ok {
+		return nil, []Issue{{Path: at, Message: "must be an object"}}
+	}
+	return m, nil
+}
+
+func patchNode(v cue.Value, at string) (*patch.Node, []Issue) {
+	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
+		return nil, issues(err, "")
+	}
+	n, err := patch.FromSyntax(v.Syntax(cue.Final(), cue.Concrete(true), cue.Docs(true)))
+	if err != nil {
+		return nil, []Issue{{Path: at, Message: err.Error()}}
+	}
+	return n, nil
+}
+
+// decodeJSON decodes keeping integers as int64 and other numbers as float64.
+func decodeJSON(b []byte) (any, error) {
+	var v any
+	dec := json.NewDecoder(bytesReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	return numbers(v), nil
+}
+
+func numbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = numbers(e)
+		}
+	case json.Number:
+		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return i
+		}
+		f, _ := strconv.ParseFloat(string(x), 64)
+		return f
+	}
+	return v
+}
