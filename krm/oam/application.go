@@ -38,7 +38,13 @@ type Component struct {
 }
 
 // Field is the path of the component in its Application.
-func (c *Component) Field() string { return "spec.components[" + itoa(c.Index) + "]" }
+// Components added by an override policy have no index and are named.
+func (c *Component) Field() string {
+	if c.Index < 0 {
+		return "spec.components[name=" + c.Name + "]"
+	}
+	return "spec.components[" + itoa(c.Index) + "]"
+}
 
 // Trait is one entry of a component's traits.
 type Trait struct {

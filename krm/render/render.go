@@ -97,9 +97,14 @@ func New(reg *definition.Registry, opts Options) *Renderer {
 // as *oam.FieldError values (several joined with errors.Join).
 func (r *Renderer) Render(app *oam.Application) (*Result, error) {
 	res := &Result{}
+	comps, warns, err := r.placement(app)
+	if err != nil {
+		return nil, err
+	}
+	res.Warnings = append(res.Warnings, warns...)
 	var errs []error
-	for i := range app.Components {
-		objs, warns, err := r.renderComponent(app, &app.Components[i])
+	for i := range comps {
+		objs, warns, err := r.renderComponent(app, comps, &comps[i])
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -113,9 +118,9 @@ func (r *Renderer) Render(app *oam.Application) (*Result, error) {
 	return res, nil
 }
 
-func (r *Renderer) baseContext(app *oam.Application, c *oam.Component) map[string]any {
-	comps := make([]any, 0, len(app.Components))
-	for _, other := range app.Components {
+func (r *Renderer) baseContext(app *oam.Application, all []oam.Component, c *oam.Component) map[string]any {
+	comps := make([]any, 0, len(all))
+	for _, other := range all {
 		comps = append(comps, map[string]any{"name": other.Name, "type": other.Type})
 	}
 	return map[string]any{
@@ -154,16 +159,25 @@ func (r *Renderer) lookup(app *oam.Application, kind definition.Kind, name, fiel
 	if ok {
 		return d, nil
 	}
-	msg := fmt.Sprintf("unknown %s type %q", kind, name)
-	if near := r.reg.Nearest(kind, name); near != "" {
-		msg += fmt.Sprintf("; did you mean %q?", near)
-	}
-	msg += fmt.Sprintf(" (known: %s)", strings.Join(r.reg.Names(kind), ", "))
-	return nil, &oam.FieldError{Source: app.Source, Object: app.Ref(), Field: field, Err: fmt.Errorf("%w: %s", ErrUnknownType, msg)}
+	err := &UnknownTypeError{Kind: kind, Name: name, Nearest: r.reg.Nearest(kind, name), Known: r.reg.Names(kind)}
+	return nil, &oam.FieldError{Source: app.Source, Object: app.Ref(), Field: field, Err: err}
 }
 
-// ErrUnknownType marks a component or trait type with no definition.
-var ErrUnknownType = errors.New("unknown type")
+// UnknownTypeError is a component, trait or policy type with no definition.
+type UnknownTypeError struct {
+	Kind    definition.Kind
+	Name    string
+	Nearest string
+	Known   []string
+}
+
+func (e *UnknownTypeError) Error() string {
+	msg := fmt.Sprintf("unknown %s type %q", e.Kind, e.Name)
+	if e.Nearest != "" {
+		msg += fmt.Sprintf("; did you mean %q?", e.Nearest)
+	}
+	return msg + fmt.Sprintf(" (known: %s)", strings.Join(e.Known, ", "))
+}
 
 // fieldError turns an evaluation failure into field errors on the Application.
 func fieldError(app *oam.Application, field string, err error) error {
@@ -185,12 +199,12 @@ func fieldError(app *oam.Application, field string, err error) error {
 	return mk(field, err)
 }
 
-func (r *Renderer) renderComponent(app *oam.Application, c *oam.Component) ([]Object, []Warning, error) {
+func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c *oam.Component) ([]Object, []Warning, error) {
 	def, err := r.lookup(app, definition.Component, c.Type, c.Field()+".type")
 	if err != nil {
 		return nil, nil, err
 	}
-	ctx := r.baseContext(app, c)
+	ctx := r.baseContext(app, all, c)
 	ev, err := r.eng.eval(def, c.Properties, ctx)
 	if err != nil {
 		return nil, nil, fieldError(app, c.Field(), fmt.Errorf("component %q: %w", c.Name, err))

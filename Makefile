@@ -1,0 +1,61 @@
+# kubectl-gitops — see README.md. Two commands do all set-up: `make demo` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+export GOTOOLCHAIN := local
+
+BIN := $(CURDIR)/bin
+# Tools and cluster binaries are cached outside the clone, keyed by version,
+# so a fresh clone (CI) reuses them.
+CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kubectl-gitops
+TOOLS_BIN := $(CACHE_DIR)/tools/bin
+KUSTOMIZE_VERSION := v5.8.2
+KUSTOMIZE := $(TOOLS_BIN)/kustomize-$(KUSTOMIZE_VERSION)
+REFERENCE := $(CURDIR)/../shared/reference
+
+FUNCTIONS := render-application
+BINARIES := $(addprefix $(BIN)/,$(FUNCTIONS)) $(BIN)/kubectl-gitops
+
+.PHONY: all build test unit reference catalog-docs check-catalog-docs tools bench demo clean
+
+all: build
+
+build: $(BINARIES)
+
+$(BIN)/%: FORCE
+	$(GO) build -o $@ ./functions/$*
+
+$(BIN)/kubectl-gitops: FORCE
+	$(GO) build -o $@ ./plugin
+
+FORCE:
+
+tools: $(KUSTOMIZE)
+
+$(KUSTOMIZE):
+	mkdir -p $(TOOLS_BIN)
+	GOBIN=$(TOOLS_BIN) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	mv $(TOOLS_BIN)/kustomize $@
+
+# Every test: unit and golden tests, the catalog README check, the tests that
+# run the built binaries through kustomize and kpt, and the reference renders.
+test: build tools check-catalog-docs
+	KUSTOMIZE=$(KUSTOMIZE) BIN=$(BIN) $(GO) test -count=1 ./...
+	@if [ -d $(REFERENCE)/render ]; then \
+		bash $(REFERENCE)/render/run-all.sh '$(BIN)/render-application' ; \
+	else echo "reference renders not found at $(REFERENCE); skipped"; fi
+
+catalog-docs:
+	$(GO) run ./catalog/docgen > catalog/README.md
+
+check-catalog-docs:
+	@$(GO) run ./catalog/docgen | diff -u catalog/README.md - \
+		|| { echo "catalog/README.md is stale: run make catalog-docs"; exit 1; }
+
+bench: build tools
+	KUSTOMIZE=$(KUSTOMIZE) BIN=$(BIN) bash hack/bench.sh
+
+demo: build
+	bash hack/demo.sh
+
+clean:
+	rm -rf $(BIN)

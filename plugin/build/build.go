@@ -1,0 +1,141 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/oamgitops/kubectl-gitops/krm/render"
+)
+
+// Options steer a build.
+type Options struct {
+	// Render is the in-process render-application function. Required.
+	Render render.Function
+	// Config is the render config used when the kustomization names none.
+	// Default: RenderApplications defaults.
+	Config *render.Config
+}
+
+// Result is what a build produced.
+type Result struct {
+	Objects []*yaml.RNode
+	// Results are the render function's results (warnings; errors only
+	// when Dir also returns ErrRender).
+	Results framework.Results
+}
+
+// ErrRender marks a build whose Applications did not render; Result.Results
+// says why.
+var ErrRender = fmt.Errorf("rendering failed")
+
+// Dir builds one directory.
+func Dir(ctx context.Context, dir string, opts Options) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("build %s: not a directory", dir)
+	}
+	cfg := opts.Config
+	var items []*yaml.RNode
+	if hasKustomization(dir) {
+		fsys := &configStripper{FileSystem: filesys.MakeFsOnDisk()}
+		k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+		rm, err := k.Run(fsys, dir)
+		if err != nil {
+			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+		}
+		items = rm.ToRNodeSlice()
+		if cfg == nil && fsys.found != nil {
+			cfg = fsys.found
+		}
+	} else {
+		if items, err = readTree(dir); err != nil {
+			return nil, err
+		}
+	}
+	if cfg == nil {
+		cfg = &render.Config{APIVersion: render.ConfigAPIVersion, Kind: render.ConfigKind}
+		_ = cfg.Default()
+	}
+	out, results := opts.Render.Render(items, cfg)
+	res := &Result{Objects: out, Results: results}
+	if results.ExitCode() != 0 {
+		res.Objects = nil
+		return res, ErrRender
+	}
+	return res, nil
+}
+
+func hasKustomization(dir string) bool {
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// readTree reads every YAML file under dir, in path order, skipping hidden
+// directories; items carry their path relative to dir.
+func readTree(dir string) ([]*yaml.RNode, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".yaml", ".yml":
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	sort.Strings(files)
+	var items []*yaml.RNode
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", f, err)
+		}
+		rel, _ := filepath.Rel(dir, f)
+		rel = filepath.ToSlash(rel)
+		nodes, err := (&kio.ByteReader{Reader: strings.NewReader(string(data)),
+			SetAnnotations: map[string]string{kioutil.PathAnnotation: rel}}).Read()
+		if err != nil {
+			return nil, fmt.Errorf("%s: not a YAML stream of Kubernetes objects: %w", rel, err)
+		}
+		for _, n := range nodes {
+			if n.GetKind() == "" {
+				return nil, fmt.Errorf("%s: a document has no kind", rel)
+			}
+		}
+		items = append(items, nodes...)
+	}
+	return items, nil
+}

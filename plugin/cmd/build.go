@@ -1,0 +1,113 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+
+	"github.com/oamgitops/kubectl-gitops/catalog"
+	"github.com/oamgitops/kubectl-gitops/krm/render"
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
+)
+
+// BuildOptions renders a directory offline.
+type BuildOptions struct {
+	IOStreams
+	Dir            string
+	ClusterVersion string
+	DefinitionDirs []string
+}
+
+// NewCmdBuild builds `kubectl gitops build DIR`.
+func NewCmdBuild(streams IOStreams) *cobra.Command {
+	o := &BuildOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "build DIR",
+		Short: "Print the objects a directory renders to, without touching a cluster",
+		Long: "Builds DIR with kustomize when it has a kustomization, else every YAML file under it,\n" +
+			"and expands each OAM Application into Kubernetes objects. Nothing touches a cluster.",
+		Example: "  kubectl gitops build ./apps\n  kubectl gitops build ./clusters/production --cluster-version v1.33",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default v1.34.0, or the kustomization's RenderApplications config)")
+	cmd.Flags().StringSliceVar(&o.DefinitionDirs, "definitions", nil, "directories of extra ComponentDefinition/TraitDefinition files (.cue or .yaml)")
+	return cmd
+}
+
+// Complete fills the options from arguments.
+func (o *BuildOptions) Complete(args []string) error {
+	o.Dir = args[0]
+	return nil
+}
+
+// Validate checks the options.
+func (o *BuildOptions) Validate() error {
+	if o.ClusterVersion != "" {
+		if _, err := render.ParseClusterVersion(o.ClusterVersion); err != nil {
+			return fmt.Errorf("--cluster-version: %w", err)
+		}
+	}
+	return nil
+}
+
+// Run builds and prints.
+func (o *BuildOptions) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	builtins, err := catalog.Registry()
+	if err != nil {
+		return fmt.Errorf("loading the built-in definitions: %w", err)
+	}
+	opts := build.Options{Render: render.Function{Builtins: builtins, LoadDir: catalog.LoadDir}}
+	if o.ClusterVersion != "" || len(o.DefinitionDirs) > 0 {
+		cfg := &render.Config{APIVersion: render.ConfigAPIVersion, Kind: render.ConfigKind}
+		cfg.Spec.ClusterVersion = o.ClusterVersion
+		cfg.Spec.DefinitionDirs = o.DefinitionDirs
+		if err := cfg.Default(); err != nil {
+			return err
+		}
+		opts.Config = cfg
+	}
+	res, err := build.Dir(ctx, o.Dir, opts)
+	if res != nil {
+		for _, r := range res.Results {
+			fmt.Fprintf(o.ErrOut, "%s: %s\n", r.Severity, strings.TrimSpace(r.Message))
+		}
+	}
+	if errors.Is(err, build.ErrRender) {
+		return fmt.Errorf("%s: %d Application error(s); nothing printed", o.Dir, countErrors(res))
+	}
+	if err != nil {
+		return err
+	}
+	w := kio.ByteWriter{Writer: o.Out, ClearAnnotations: []string{
+		kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation,
+		kioutil.IdAnnotation, kioutil.LegacyIdAnnotation,
+	}}
+	return w.Write(res.Objects)
+}
+
+func countErrors(res *build.Result) int {
+	n := 0
+	for _, r := range res.Results {
+		if r.Severity == "error" {
+			n++
+		}
+	}
+	return n
+}
