@@ -113,6 +113,7 @@ type ParameterError struct {
 // with what the schema expects and what was given.
 func (e *ParameterError) Problems() []Issue {
 	var out []Issue
+	seen := map[Issue]bool{}
 	for _, is := range e.Issues {
 		expected := describeSchema(e.Schema, is.Path)
 		got, present := lookupPlain(e.Params, is.Path)
@@ -128,6 +129,11 @@ func (e *ParameterError) Problems() []Issue {
 		default:
 			msg = is.Message
 		}
+		// Several CUE errors at one field can read the same once described.
+		if seen[Issue{Path: is.Path, Message: msg}] {
+			continue
+		}
+		seen[Issue{Path: is.Path, Message: msg}] = true
 		out = append(out, Issue{Path: is.Path, Message: msg})
 	}
 	return out
@@ -143,11 +149,8 @@ func (e *ParameterError) Error() string {
 
 // describeSchema prints the schema of a parameter field, short.
 func describeSchema(schema cue.Value, path string) string {
-	v := schema
-	if path != "" {
-		v = schema.LookupPath(cue.ParsePath(cuePath(path)))
-	}
-	if !v.Exists() {
+	v := schemaField(schema, path)
+	if !v.Exists() || v.Err() != nil {
 		return ""
 	}
 	b, err := format.Node(v.Syntax(cue.Raw()))
@@ -155,29 +158,32 @@ func describeSchema(schema cue.Value, path string) string {
 		return v.IncompleteKind().String()
 	}
 	s := strings.Join(strings.Fields(string(b)), " ")
-	s = strings.TrimPrefix(s, "*")
-	if len(s) > 80 {
+	if strings.HasPrefix(s, "*") || len(s) > 80 {
 		s = v.IncompleteKind().String()
 	}
 	return s
 }
 
-// cuePath turns a.b[0].c into a.b.0.c for cue.ParsePath.
-func cuePath(p string) string {
-	p = strings.ReplaceAll(p, "[", ".")
-	p = strings.ReplaceAll(p, "]", "")
-	var parts []string
-	for _, s := range strings.Split(p, ".") {
+// schemaField finds the schema of a.b[0].c: list indexes stand for any
+// element, since the schema has no concrete elements, and fields may be
+// optional.
+func schemaField(schema cue.Value, path string) cue.Value {
+	v := schema
+	for _, s := range strings.Split(strings.ReplaceAll(strings.ReplaceAll(path, "[", "."), "]", ""), ".") {
 		if s == "" {
 			continue
 		}
 		if _, err := strconv.Atoi(s); err == nil {
-			parts = append(parts, s)
+			v = v.LookupPath(cue.MakePath(cue.AnyIndex))
 			continue
 		}
-		parts = append(parts, strconv.Quote(s))
+		next := v.LookupPath(cue.MakePath(cue.Str(s)))
+		if !next.Exists() {
+			next = v.LookupPath(cue.MakePath(cue.Str(s).Optional()))
+		}
+		v = next
 	}
-	return strings.Join(parts, ".")
+	return v
 }
 
 func lookupPlain(v any, path string) (any, bool) {
