@@ -14,11 +14,23 @@ func IsApplication(n *yaml.RNode) bool {
 }
 
 // SourceOf reads the file annotations kustomize and kpt put on items.
+// kustomize sets no path annotation on what it passes to functions; with
+// `buildMetadata: [originAnnotations]` it sets config.kubernetes.io/origin,
+// whose path is used then.
 func SourceOf(n *yaml.RNode) Source {
 	path, index, _ := kioutil.GetFileAnnotations(n)
 	i, _ := strconv.Atoi(index)
+	if text := n.GetAnnotations()[originAnnotation]; path == "" && text != "" {
+		if origin, err := yaml.Parse(text); err == nil {
+			if f := origin.Field("path"); f != nil {
+				path = yaml.GetValue(f.Value)
+			}
+		}
+	}
 	return Source{File: path, Index: i}
 }
+
+const originAnnotation = "config.kubernetes.io/origin"
 
 // Parse reads an Application object. Mistakes are *FieldError values naming
 // the field path.

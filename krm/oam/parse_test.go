@@ -64,7 +64,7 @@ spec:
 func TestParseErrors(t *testing.T) {
 	head := "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: shop, namespace: web}\n"
 	tests := map[string]struct{ spec, want string }{
-		"component without type":  {"spec: {components: [{name: a}]}", "apps/app.yaml: Application web/shop: spec.components[0].type: is required"},
+		"component without type":   {"spec: {components: [{name: a}]}", "apps/app.yaml: Application web/shop: spec.components[0].type: is required"},
 		"properties not an object": {"spec: {components: [{name: a, type: t, properties: [1]}]}", "spec.components[0].properties: expected object, got list"},
 		"trait without type":       {"spec: {components: [{name: a, type: t, traits: [{}]}]}", "spec.components[0].traits[0].type: is required"},
 		"duplicate component":      {"spec: {components: [{name: a, type: t}, {name: a, type: t}]}", `spec.components[1].name: component "a" is declared twice`},

@@ -7,6 +7,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
+	cuejson "cuelang.org/go/encoding/json"
 
 	"github.com/oamgitops/kubectl-gitops/krm/definition"
 	"github.com/oamgitops/kubectl-gitops/krm/patch"
@@ -74,7 +75,15 @@ func (e *engine) eval(d *definition.Definition, params map[string]any, ctx map[s
 	if params == nil {
 		params = map[string]any{}
 	}
-	v := tmpl.FillPath(pathParameter, params).FillPath(pathContext, ctx)
+	pv, err := e.fromJSON(params)
+	if err != nil {
+		return nil, fmt.Errorf("parameters: %w", err)
+	}
+	cv, err := e.fromJSON(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("context: %w", err)
+	}
+	v := tmpl.FillPath(pathParameter, pv).FillPath(pathContext, cv)
 
 	if errs := userErrors(v.LookupPath(pathErrs)); len(errs) > 0 {
 		return nil, &UserError{Definition: d, Messages: errs}
@@ -127,6 +136,22 @@ func (e *engine) eval(d *definition.Definition, params map[string]any, ctx map[s
 		}
 	}
 	return out, nil
+}
+
+// fromJSON turns plain data into a CUE value as its JSON text would read:
+// a nil becomes null, where CUE's Go encoder would make it top (_), so a
+// property set to null ("delete this label") would not reach the template.
+func (e *engine) fromJSON(x any) (cue.Value, error) {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return cue.Value{}, err
+	}
+	expr, err := cuejson.Extract("", b)
+	if err != nil {
+		return cue.Value{}, err
+	}
+	v := e.cue.BuildExpr(expr)
+	return v, v.Err()
 }
 
 func userErrors(v cue.Value) []string {

@@ -153,6 +153,26 @@ func describeSchema(schema cue.Value, path string) string {
 	if !v.Exists() || v.Err() != nil {
 		return ""
 	}
+	// A disjunction of concrete values is an enum: list the options (a
+	// default's * marker means nothing to the user). One with a type in it
+	// ("*1 | int") reads best as the type.
+	if op, alts := v.Expr(); op == cue.OrOp {
+		var opts []string
+		for _, a := range alts {
+			if !a.IsConcrete() {
+				return v.IncompleteKind().String()
+			}
+			b, err := format.Node(a.Syntax(cue.Raw()))
+			if err != nil {
+				return v.IncompleteKind().String()
+			}
+			opts = append(opts, strings.TrimPrefix(strings.TrimSpace(string(b)), "*"))
+		}
+		if s := strings.Join(opts, " | "); len(s) <= 80 {
+			return "one of " + s
+		}
+		return v.IncompleteKind().String()
+	}
 	b, err := format.Node(v.Syntax(cue.Raw()))
 	if err != nil {
 		return v.IncompleteKind().String()

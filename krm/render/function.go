@@ -31,7 +31,7 @@ var _ framework.ResourceListProcessor = Function{}
 // Process implements framework.ResourceListProcessor.
 func (f Function) Process(rl *framework.ResourceList) error {
 	cfg := &Config{APIVersion: ConfigAPIVersion, Kind: ConfigKind}
-	if rl.FunctionConfig != nil && rl.FunctionConfig.GetKind() != "" {
+	if rl.FunctionConfig != nil && rl.FunctionConfig.GetKind() != "" && !emptyConfigMap(rl.FunctionConfig) {
 		cfg = &Config{}
 		if err := framework.LoadFunctionConfig(rl.FunctionConfig, cfg); err != nil {
 			rl.Results = append(rl.Results, configResult(rl.FunctionConfig, err))
@@ -48,6 +48,20 @@ func (f Function) Process(rl *framework.ResourceList) error {
 	}
 	rl.Items = items
 	return nil
+}
+
+// emptyConfigMap reports a ConfigMap with no data: what `kpt fn eval`
+// passes as the function config when the user gives none.
+func emptyConfigMap(cfg *yaml.RNode) bool {
+	if cfg.GetApiVersion() != "v1" || cfg.GetKind() != "ConfigMap" {
+		return false
+	}
+	for _, field := range []string{"data", "binaryData"} {
+		if f := cfg.Field(field); f != nil && !yaml.IsMissingOrNull(f.Value) && len(f.Value.Content()) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func configResult(cfg *yaml.RNode, err error) *framework.Result {

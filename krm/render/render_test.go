@@ -98,7 +98,7 @@ func TestRenderErrors(t *testing.T) {
 		},
 		"value outside an enum": {
 			"    - {name: a, type: svc, properties: {image: x, policy: Sometimes}}\n",
-			[]string{`spec.components[0].properties.policy: component "svc": expected "Always" | "Never", got string "Sometimes"`},
+			[]string{`spec.components[0].properties.policy: component "svc": expected one of "Always" | "Never", got string "Sometimes"`},
 		},
 		"template errs": {
 			"    - {name: a, type: svc, properties: {image: x}, traits: [{type: fail}]}\n",

@@ -1,0 +1,163 @@
+package main_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// binDir holds the kubectl-gitops binary built once for these tests.
+var binDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "kubectl-gitops-bin-")
+	if err != nil {
+		panic(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "kubectl-gitops"), ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("building kubectl-gitops: " + err.Error())
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run runs a command with the built plugin first on PATH, as a user has it.
+func run(t *testing.T, name string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	if name == "kubectl-gitops" {
+		name = filepath.Join(binDir, name)
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running %s: %v", name, err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./plugin -update and review the file)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, code := run(t, "kubectl-gitops", "version")
+	if code != 0 || !strings.HasPrefix(out, "kubectl-gitops ") {
+		t.Fatalf("version: exit %d, output %q", code, out)
+	}
+}
+
+func TestBuildSeedApps(t *testing.T) {
+	out, errOut, code := run(t, "kubectl-gitops", "build", "../testdata/seed-repo/apps")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "build-seed-apps.yaml", out)
+}
+
+func TestBuildSeedInfrastructureAsKubectlPlugin(t *testing.T) {
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		t.Fatal("kubectl is not on PATH; the plugin is meant to run under it")
+	}
+	out, errOut, code := run(t, "kubectl", "gitops", "build", "../testdata/seed-repo/infrastructure")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "build-seed-infrastructure.yaml", out)
+}
+
+func TestBuildKustomizationWithRenderTransformer(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "kustomization.yaml", "resources: [app.yaml]\ntransformers: [render.yaml]\nnamePrefix: team-\n")
+	write(t, dir, "render.yaml", `apiVersion: config.oamgitops.dev/v1alpha1
+kind: RenderApplications
+metadata:
+  name: render
+  annotations:
+    config.kubernetes.io/function: |
+      exec:
+        path: ./does-not-need-to-exist
+spec:
+  clusterVersion: v1.30
+`)
+	write(t, dir, "app.yaml", `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: shop, namespace: web}
+spec:
+  components:
+    - {name: api, type: webservice, properties: {image: "nginx:1.27", ports: [{port: 80, expose: true}]}}
+`)
+	out, errOut, code := run(t, "kubectl-gitops", "build", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "build-kustomization.yaml", out)
+}
+
+func TestBuildBadApplication(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "good.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\n")
+	write(t, dir, "bad.yaml", `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: shop, namespace: web}
+spec:
+  components:
+    - {name: api, type: webservice, properties: {image: "nginx", ports: [{port: "eighty"}]}}
+`)
+	out, errOut, code := run(t, "kubectl-gitops", "build", dir)
+	if code == 0 {
+		t.Fatal("expected a non-zero exit")
+	}
+	if out != "" {
+		t.Errorf("printed objects despite the error:\n%s", out)
+	}
+	want := `bad.yaml: Application web/shop: spec.components[0].properties.ports[0].port: component "webservice": expected int, got string "eighty"`
+	if !strings.Contains(errOut, want) {
+		t.Errorf("stderr does not name file, object and field:\n%s\nwant: %s", errOut, want)
+	}
+}
+
+func TestBuildMissingDir(t *testing.T) {
+	_, errOut, code := run(t, "kubectl-gitops", "build", "no/such/dir")
+	if code == 0 || !strings.Contains(errOut, "no/such/dir") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func write(t *testing.T, dir, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
