@@ -173,14 +173,29 @@ func formatFloat(f float64) string {
 	return s
 }
 
-// stringNode returns a string scalar; the encoder quotes it when a plain
-// scalar would read back as another type.
+// stringNode returns a string scalar. The encoder quotes what YAML 1.2
+// would read as another type; we also quote what YAML 1.1 readers (kubectl,
+// go-yaml v2) would: yes/no/on/off/y/n and base-60 numbers like 12:30.
 func stringNode(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if strings.Contains(s, "\n") {
+	switch {
+	case strings.Contains(s, "\n"):
 		n.Style = yaml.LiteralStyle
+	case yaml11Special(s):
+		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n
+}
+
+func yaml11Special(s string) bool {
+	switch strings.ToLower(s) {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~":
+		return true
+	}
+	if len(s) > 2 && strings.Contains(s, ":") && strings.Trim(s, "0123456789:._+-") == "" && s[0] != ':' {
+		return true
+	}
+	return false
 }
 
 // DeepCopy copies plain Go data as produced by FromNode.
