@@ -32,8 +32,8 @@ type form struct {
 
 // parameters compiles a definition's template and lists its parameter forms.
 func parameters(d *definition.Definition) ([]form, error) {
-	v := cuecontext.New().BuildFile(d.Template)
-	if err := v.Err(); err != nil {
+	v, err := d.Build(cuecontext.New())
+	if err != nil {
 		return nil, fmt.Errorf("%s: compiling template: %w", d.Origin, err)
 	}
 	p := v.LookupPath(cue.ParsePath("parameter"))

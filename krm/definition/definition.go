@@ -5,7 +5,10 @@ import (
 	"sort"
 	"strings"
 
+	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/format"
+	"cuelang.org/go/cue/parser"
 )
 
 // Kind is the kind of thing a definition defines.
@@ -60,6 +63,8 @@ type Definition struct {
 	// Template is the template body as a CUE file (imports kept), ready to
 	// be compiled with `context` and `parameter`.
 	Template *ast.File
+	// Context says which context fields the template reads.
+	Context ContextUse
 	// PatchStrategy is the +patchStrategy tag on the template's `patch`
 	// field: "" for the strategic unify, or jsonMergePatch / jsonPatch.
 	PatchStrategy string
@@ -162,4 +167,20 @@ func distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// Build compiles the template in a CUE context. It is safe for concurrent
+// use: CUE writes identifier resolutions into the AST it builds, so each
+// build gets its own copy of the template, parsed from its formatted text.
+func (d *Definition) Build(ctx *cue.Context) (cue.Value, error) {
+	src, err := format.Node(d.Template)
+	if err != nil {
+		return cue.Value{}, fmt.Errorf("%s %q: formatting template: %w", d.Kind, d.Name, err)
+	}
+	f, err := parser.ParseFile(d.Origin, src, parser.ParseComments)
+	if err != nil {
+		return cue.Value{}, fmt.Errorf("%s %q: parsing template: %w", d.Kind, d.Name, err)
+	}
+	v := ctx.BuildFile(f)
+	return v, v.Err()
 }

@@ -56,15 +56,16 @@ func LoadCUE(origin string, src []byte) (*Definition, error) {
 	}
 	d.Template = templateFile(origin, imports, body.Elts)
 	d.PatchStrategy = patchStrategy(body.Elts)
+	d.Context = contextUse(body.Elts)
 	return d, nil
 }
 
 // ParseTemplate reads a template body given as text (the YAML form's
 // spec.schematic.cue.template).
-func ParseTemplate(origin, text string) (*ast.File, string, error) {
+func ParseTemplate(origin, text string) (*ast.File, string, ContextUse, error) {
 	f, err := parser.ParseFile(origin, text, parser.ParseComments)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", origin, cueError(err))
+		return nil, "", ContextUse{}, fmt.Errorf("%s: %w", origin, cueError(err))
 	}
 	var imports, decls []ast.Decl
 	for _, decl := range f.Decls {
@@ -75,7 +76,7 @@ func ParseTemplate(origin, text string) (*ast.File, string, error) {
 			decls = append(decls, decl)
 		}
 	}
-	return templateFile(origin, imports, decls), patchStrategy(decls), nil
+	return templateFile(origin, imports, decls), patchStrategy(decls), contextUse(decls), nil
 }
 
 // templateFile builds the file that is compiled: the imports, then the

@@ -128,3 +128,48 @@ func TestRegistry(t *testing.T) {
 		t.Error("a later definition does not replace the built-in")
 	}
 }
+
+func TestContextUse(t *testing.T) {
+	tests := map[string]struct {
+		template string
+		uses     []string
+		notUses  []string
+	}{
+		"selectors and index": {
+			template: `output: {name: context.name, ns: context["namespace"], x: "\(context.appName)"}`,
+			uses:     []string{"name", "namespace", "appName"},
+			notUses:  []string{"output", "components"},
+		},
+		"nested selector counts the first field": {
+			template: `if context.output.spec != _|_ {x: 1}`,
+			uses:     []string{"output"},
+			notUses:  []string{"outputs"},
+		},
+		"dynamic label": {
+			template: `outputs: {(context.name + "-svc"): {}}`,
+			uses:     []string{"name"},
+		},
+		"whole context": {
+			template: `_c: context`,
+			uses:     []string{"output", "anything"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			d, err := definition.LoadCUE("x.cue", []byte("x: {type: \"trait\"}\ntemplate: {\n"+tc.template+"\n}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range tc.uses {
+				if !d.Context.Uses(f) {
+					t.Errorf("Uses(%q) = false", f)
+				}
+			}
+			for _, f := range tc.notUses {
+				if d.Context.Uses(f) {
+					t.Errorf("Uses(%q) = true", f)
+				}
+			}
+		})
+	}
+}

@@ -71,10 +71,10 @@ func FromObject(origin string, n *yaml.RNode) (*Definition, error) {
 	if text == "" {
 		return nil, fmt.Errorf("%s: spec.schematic.cue.template is required (only CUE definitions are supported)", where)
 	}
-	tmpl, strategy, err := ParseTemplate(origin, text)
+	tmpl, strategy, use, err := ParseTemplate(origin, text)
 	if err != nil {
 		return nil, fmt.Errorf("%s: spec.schematic.cue.template: %w", where, err)
 	}
-	d.Template, d.PatchStrategy = tmpl, strategy
+	d.Template, d.PatchStrategy, d.Context = tmpl, strategy, use
 	return d, nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
-	cuejson "cuelang.org/go/encoding/json"
 
 	"github.com/oamgitops/kubectl-gitops/krm/definition"
 	"github.com/oamgitops/kubectl-gitops/krm/patch"
@@ -38,8 +37,8 @@ func (e *engine) template(d *definition.Definition) (cue.Value, error) {
 	if v, ok := e.compiled[d]; ok {
 		return v, nil
 	}
-	v := e.cue.BuildFile(d.Template)
-	if err := v.Err(); err != nil {
+	v, err := d.Build(e.cue)
+	if err != nil {
 		return v, &TemplateError{Definition: d, Issues: issues(err, "")}
 	}
 	e.compiled[d] = v
@@ -75,15 +74,23 @@ func (e *engine) eval(d *definition.Definition, params map[string]any, ctx map[s
 	if params == nil {
 		params = map[string]any{}
 	}
-	pv, err := e.fromJSON(params)
-	if err != nil {
-		return nil, fmt.Errorf("parameters: %w", err)
+	// One fill for both. nil must arrive as null (a property set to null
+	// deletes), which toExpr guarantees.
+	used := make(map[string]any, len(ctx))
+	for k, v := range ctx {
+		if d.Context.Uses(k) {
+			used[k] = v
+		}
 	}
-	cv, err := e.fromJSON(ctx)
+	expr, err := toExpr(map[string]any{"parameter": params, "context": used})
 	if err != nil {
-		return nil, fmt.Errorf("context: %w", err)
+		return nil, fmt.Errorf("encoding parameters and context: %w", err)
 	}
-	v := tmpl.FillPath(pathParameter, pv).FillPath(pathContext, cv)
+	fill := e.cue.BuildExpr(expr)
+	if err := fill.Err(); err != nil {
+		return nil, fmt.Errorf("encoding parameters and context: %w", err)
+	}
+	v := tmpl.Unify(fill)
 
 	if errs := userErrors(v.LookupPath(pathErrs)); len(errs) > 0 {
 		return nil, &UserError{Definition: d, Messages: errs}
@@ -136,22 +143,6 @@ func (e *engine) eval(d *definition.Definition, params map[string]any, ctx map[s
 		}
 	}
 	return out, nil
-}
-
-// fromJSON turns plain data into a CUE value as its JSON text would read:
-// a nil becomes null, where CUE's Go encoder would make it top (_), so a
-// property set to null ("delete this label") would not reach the template.
-func (e *engine) fromJSON(x any) (cue.Value, error) {
-	b, err := json.Marshal(x)
-	if err != nil {
-		return cue.Value{}, err
-	}
-	expr, err := cuejson.Extract("", b)
-	if err != nil {
-		return cue.Value{}, err
-	}
-	v := e.cue.BuildExpr(expr)
-	return v, v.Err()
 }
 
 func userErrors(v cue.Value) []string {

@@ -24,6 +24,9 @@ type Function struct {
 	// LoadDir reads the definitions in a directory named by the config.
 	// Nil refuses configs that name directories.
 	LoadDir func(dir string) ([]*definition.Definition, error)
+	// Parallelism is how many Applications render at once, each worker
+	// with its own compiled templates. Default (0): GOMAXPROCS.
+	Parallelism int
 }
 
 var _ framework.ResourceListProcessor = Function{}
@@ -117,19 +120,14 @@ func (f Function) Render(items []*yaml.RNode, cfg *Config) ([]*yaml.RNode, frame
 		return items, results
 	}
 
-	r := New(reg, cfg.Options())
+	rendered := renderAll(reg, cfg.Options(), rest, f.Parallelism)
 	var out []*yaml.RNode
-	for _, it := range rest {
+	for i, it := range rest {
 		if !oam.IsApplication(it) {
 			out = append(out, it)
 			continue
 		}
-		app, err := oam.Parse(it)
-		if err != nil {
-			results = append(results, errorResults(it, err)...)
-			continue
-		}
-		res, err := r.Render(app)
+		res, err := rendered[i].res, rendered[i].err
 		if err != nil {
 			results = append(results, errorResults(it, err)...)
 			continue
