@@ -163,12 +163,9 @@ func userErrors(v cue.Value) []string {
 }
 
 func decodeObject(v cue.Value, at string) (map[string]any, []Issue) {
-	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return nil, issues(err, "")
-	}
 	b, err := v.MarshalJSON()
 	if err != nil {
-		return nil, issues(err, "")
+		return nil, explain(v, err)
 	}
 	obj, err := decodeJSON(b)
 	if err != nil {
@@ -182,14 +179,24 @@ func decodeObject(v cue.Value, at string) (map[string]any, []Issue) {
 }
 
 func patchNode(v cue.Value, at string) (*patch.Node, []Issue) {
-	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return nil, issues(err, "")
-	}
 	n, err := patch.FromSyntax(v.Syntax(cue.Final(), cue.Concrete(true), cue.Docs(true)))
 	if err != nil {
+		if verr := v.Validate(cue.Concrete(true), cue.Final()); verr != nil {
+			return nil, issues(verr, "")
+		}
 		return nil, []Issue{{Path: at, Message: err.Error()}}
 	}
 	return n, nil
+}
+
+// explain turns a failed export into issues with paths: the export error
+// says little, so the value is validated to find each problem. Validation
+// only runs on failure since it walks the whole value again.
+func explain(v cue.Value, exportErr error) []Issue {
+	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
+		return issues(err, "")
+	}
+	return issues(exportErr, "")
 }
 
 // decodeJSON decodes keeping integers as int64 and other numbers as float64.
