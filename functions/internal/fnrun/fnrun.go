@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -73,17 +75,54 @@ func standalone(p framework.ResourceListProcessor, configKind string, args []str
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
-	var buf bytes.Buffer
-	w := kio.ByteWriter{Writer: &buf, ClearAnnotations: []string{
-		kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation,
-		kioutil.IdAnnotation, kioutil.LegacyIdAnnotation,
-	}}
-	if err := w.Write(rl.Items); err != nil {
+	out, err := encode(rl.Items)
+	if err != nil {
 		fmt.Fprintln(stderr, "error: writing output:", err)
 		return 1
 	}
+	buf := bytes.NewBuffer(out)
 	_, _ = stdout.Write(buf.Bytes())
 	return 0
+}
+
+// cleared are the annotations kustomize and kpt use to track items; they
+// mean nothing in a standalone stream.
+var cleared = []string{
+	kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation,
+	kioutil.IdAnnotation, kioutil.LegacyIdAnnotation,
+}
+
+// encode writes items as a multi-document stream. Documents are encoded on
+// all cores (YAML encoding is a good part of a large render) and joined in
+// order, giving the same bytes as one kio.ByteWriter would.
+func encode(items []*yaml.RNode) ([]byte, error) {
+	docs := make([][]byte, len(items))
+	errs := make([]error, len(items))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/64))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(items); i += workers {
+				var b bytes.Buffer
+				errs[i] = kio.ByteWriter{Writer: &b, ClearAnnotations: cleared}.Write(items[i : i+1])
+				docs[i] = b.Bytes()
+			}
+		}()
+	}
+	wg.Wait()
+	var out bytes.Buffer
+	for i, d := range docs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if i > 0 {
+			out.WriteString("---\n")
+		}
+		out.Write(d)
+	}
+	return out.Bytes(), nil
 }
 
 func readFile(name string, stdin io.Reader) ([]*yaml.RNode, error) {
