@@ -32,10 +32,10 @@ spec:
       image: registry.example.com/team-3/web:1.0.%[1]d
       ports:
       - port: 8080
-        expose: false
+        expose: true
       - port: 9090
         name: metrics
-        expose: false
+        expose: true
       env:
       - name: LOG_LEVEL
         value: info

@@ -229,7 +229,8 @@ func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c 
 	for i := range objs {
 		stamp(&objs[i], app, c)
 	}
-	return objs, duplicates(app, c, objs), nil
+	objs, warns := dedupe(app, c, objs)
+	return objs, warns, nil
 }
 
 func (r *Renderer) applyTrait(app *oam.Application, c *oam.Component, t *oam.Trait, field string, base map[string]any,
@@ -303,20 +304,33 @@ func applyPatch(strategy string, workload map[string]any, p *patch.Node) (any, e
 	return patch.Apply(workload, p)
 }
 
-func duplicates(app *oam.Application, c *oam.Component, objs []Object) []Warning {
+// dedupe keeps one object per kind/namespace/name: the later one, which is
+// what applying both would leave, and what kustomize and kpt need (they
+// refuse duplicate objects). Each drop is a warning naming both sources.
+func dedupe(app *oam.Application, c *oam.Component, objs []Object) ([]Object, []Warning) {
 	var warns []Warning
-	seen := map[string]Object{}
-	for _, o := range objs {
+	last := map[string]int{}
+	keys := make([]string, len(objs))
+	for i, o := range objs {
 		ref := o.Ref()
-		key := ref.Kind + "/" + ref.Namespace + "/" + ref.Name
-		if prev, dup := seen[key]; dup {
+		keys[i] = ref.Kind + "/" + ref.Namespace + "/" + ref.Name
+		if prev, dup := last[keys[i]]; dup {
 			warns = append(warns, Warning{App: app, Field: c.Field(), Message: fmt.Sprintf(
-				"component %q renders %s twice: from %s and from %s; the later one wins when applied",
-				c.Name, ref, origin(prev), origin(o))})
+				"component %q renders %s twice: from %s and from %s; only the later is kept, as applying both would leave it",
+				c.Name, ref, origin(objs[prev]), origin(o))})
 		}
-		seen[key] = o
+		last[keys[i]] = i
 	}
-	return warns
+	if len(warns) == 0 {
+		return objs, nil
+	}
+	kept := make([]Object, 0, len(last))
+	for i, o := range objs {
+		if last[keys[i]] == i {
+			kept = append(kept, o)
+		}
+	}
+	return kept, warns
 }
 
 func origin(o Object) string {
