@@ -135,14 +135,24 @@ func (r *Registry) Clone() *Registry {
 // Nearest returns the known name closest to name, for "did you mean" hints,
 // or "" when none is close.
 func (r *Registry) Nearest(kind Kind, name string) string {
+	return Nearest(name, r.Names(kind))
+}
+
+// Nearest returns the candidate closest to name by edit distance, or ""
+// when none is close enough to be a likely typo.
+func Nearest(name string, candidates []string) string {
 	best, bestDist := "", len(name)/2+2
-	for _, n := range r.Names(kind) {
+	for _, n := range candidates {
 		d := distance(strings.ToLower(name), strings.ToLower(n))
 		if d < bestDist || (d == bestDist && best != "" && n < best) {
 			best, bestDist = n, d
 		}
-		if strings.HasPrefix(n, name) && len(name) >= 3 && best == "" {
-			best = n
+	}
+	if best == "" && len(name) >= 3 {
+		for _, n := range candidates {
+			if strings.HasPrefix(n, name) {
+				return n
+			}
 		}
 	}
 	return best

@@ -3,6 +3,8 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 
 	"cuelang.org/go/cue"
@@ -16,11 +18,20 @@ import (
 // safe for concurrent use: give each goroutine its own.
 type engine struct {
 	cue      *cue.Context
-	compiled map[*definition.Definition]cue.Value
+	compiled map[*definition.Definition]compiled
+}
+
+// compiled is a built template and what its parameter schema declares.
+type compiled struct {
+	v cue.Value
+	// known are the top-level parameter names; open is set when the schema
+	// takes any name (a pattern, a disjunction, not a struct).
+	known []string
+	open  bool
 }
 
 func newEngine() *engine {
-	return &engine{cue: cuecontext.New(), compiled: map[*definition.Definition]cue.Value{}}
+	return &engine{cue: cuecontext.New(), compiled: map[*definition.Definition]compiled{}}
 }
 
 var (
@@ -33,16 +44,53 @@ var (
 	pathErrs         = cue.ParsePath("errs")
 )
 
-func (e *engine) template(d *definition.Definition) (cue.Value, error) {
-	if v, ok := e.compiled[d]; ok {
-		return v, nil
+func (e *engine) template(d *definition.Definition) (compiled, error) {
+	if c, ok := e.compiled[d]; ok {
+		return c, nil
 	}
 	v, err := d.Build(e.cue)
 	if err != nil {
-		return v, &TemplateError{Definition: d, Issues: issues(err, "")}
+		return compiled{}, &TemplateError{Definition: d, Issues: issues(err, "")}
 	}
-	e.compiled[d] = v
-	return v, nil
+	c := compiled{v: v}
+	c.known, c.open = parameterNames(v.LookupPath(pathParameter))
+	e.compiled[d] = c
+	return c, nil
+}
+
+// parameterNames lists the fields a parameter schema declares.
+func parameterNames(schema cue.Value) ([]string, bool) {
+	if op, _ := schema.Expr(); op == cue.OrOp || schema.IncompleteKind() != cue.StructKind {
+		return nil, true
+	}
+	if schema.LookupPath(cue.MakePath(cue.AnyString)).Exists() {
+		return nil, true
+	}
+	it, err := schema.Fields(cue.Optional(true))
+	if err != nil {
+		return nil, true
+	}
+	var names []string
+	for it.Next() {
+		names = append(names, it.Selector().Unquoted())
+	}
+	return names, false
+}
+
+// unknownParameters lists the properties a definition does not declare.
+// CUE ignores them, as KubeVela does, so a typo would go unnoticed.
+func (c compiled) unknownParameters(params map[string]any) []string {
+	if c.open {
+		return nil
+	}
+	var unknown []string
+	for k := range params {
+		if !slices.Contains(c.known, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	return unknown
 }
 
 // keyed is one auxiliary object with the key it has in `outputs`.
@@ -53,6 +101,8 @@ type keyed struct {
 
 // evaluation is what a template produced.
 type evaluation struct {
+	// Unknown are properties the definition does not declare.
+	Unknown      []Issue
 	Output       map[string]any
 	Outputs      []keyed
 	Patch        *patch.Node
@@ -67,10 +117,11 @@ type keyedPatch struct {
 // eval fills a definition's template with parameters and context and reads
 // what it produced.
 func (e *engine) eval(d *definition.Definition, params map[string]any, ctx map[string]any) (*evaluation, error) {
-	tmpl, err := e.template(d)
+	c, err := e.template(d)
 	if err != nil {
 		return nil, err
 	}
+	tmpl := c.v
 	if params == nil {
 		params = map[string]any{}
 	}
@@ -100,6 +151,13 @@ func (e *engine) eval(d *definition.Definition, params map[string]any, ctx map[s
 	}
 
 	out := &evaluation{}
+	for _, k := range c.unknownParameters(params) {
+		msg := fmt.Sprintf("%s %q has no parameter %q; it is ignored", d.Kind, d.Name, k)
+		if near := definition.Nearest(k, c.known); near != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		out.Unknown = append(out.Unknown, Issue{Path: k, Message: msg})
+	}
 	if ov := v.LookupPath(pathOutput); ov.Exists() {
 		obj, err := decodeObject(ov, "output")
 		if err != nil {

@@ -209,6 +209,8 @@ func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c 
 	if err != nil {
 		return nil, nil, fieldError(app, c.Field(), fmt.Errorf("component %q: %w", c.Name, err))
 	}
+	var warns []Warning
+	warns = unknownWarnings(warns, app, c.Field(), ev)
 	workload := ev.Output
 	aux := make([]Object, 0, len(ev.Outputs))
 	for _, o := range ev.Outputs {
@@ -217,7 +219,7 @@ func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c 
 	for i := range c.Traits {
 		t := &c.Traits[i]
 		field := fmt.Sprintf("%s.traits[%d]", c.Field(), i)
-		if workload, aux, err = r.applyTrait(app, c, t, field, ctx, workload, aux); err != nil {
+		if workload, aux, err = r.applyTrait(app, c, t, field, ctx, workload, aux, &warns); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -229,12 +231,20 @@ func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c 
 	for i := range objs {
 		stamp(&objs[i], app, c)
 	}
-	objs, warns := dedupe(app, c, objs)
-	return objs, warns, nil
+	objs, dups := dedupe(app, c, objs)
+	return objs, append(warns, dups...), nil
+}
+
+// unknownWarnings reports properties the definition does not declare.
+func unknownWarnings(warns []Warning, app *oam.Application, field string, ev *evaluation) []Warning {
+	for _, u := range ev.Unknown {
+		warns = append(warns, Warning{App: app, Field: field + ".properties." + u.Path, Message: u.Message})
+	}
+	return warns
 }
 
 func (r *Renderer) applyTrait(app *oam.Application, c *oam.Component, t *oam.Trait, field string, base map[string]any,
-	workload map[string]any, aux []Object) (map[string]any, []Object, error) {
+	workload map[string]any, aux []Object, warns *[]Warning) (map[string]any, []Object, error) {
 	def, err := r.lookup(app, definition.Trait, t.Type, field+".type")
 	if err != nil {
 		return nil, nil, err
@@ -255,6 +265,7 @@ func (r *Renderer) applyTrait(app *oam.Application, c *oam.Component, t *oam.Tra
 	if err != nil {
 		return nil, nil, fieldError(app, field, fmt.Errorf("component %q: %w", c.Name, err))
 	}
+	*warns = unknownWarnings(*warns, app, field, ev)
 	if ev.Patch != nil {
 		if workload == nil {
 			return nil, nil, fieldError(app, field, fmt.Errorf("component %q: trait %q patches the workload, but the component has none", c.Name, t.Type))
