@@ -78,7 +78,8 @@ run() {
 render_cmd=("$KUSTOMIZE" build --enable-alpha-plugins --enable-exec "$gen")
 plain_cmd=("$KUSTOMIZE" build "$gen/plain")
 fn_cmd=("$fn" "$gen"/apps/*.yaml)
-sides=(render plain function)
+gitops_cmd=("$BIN/kubectl-gitops" build "$gen")
+sides=(render plain function gitops)
 
 if [[ ${BENCH_FLOOR:-} == 1 ]]; then
 	floor="$work/floor"
@@ -100,7 +101,16 @@ echo "== warm-up"
 run render "$work/render.yaml" "${render_cmd[@]}" || exit 1
 run plain "$work/plain.yaml" "${plain_cmd[@]}" || exit 1
 run function "$work/function.yaml" "${fn_cmd[@]}" || exit 1
+run gitops "$work/gitops.yaml" "${gitops_cmd[@]}" || exit 1
 if [[ -n ${floor:-} ]]; then run floor /dev/null "${floor_cmd[@]}" || exit 1; fi
+# kubectl gitops build keeps kustomize's order of the Applications, not its
+# sort of the rendered objects: compare the objects as a sorted set.
+objects() { awk '/^kind:/ {k=$2} /^  name:/ {n=$2} /^  namespace:/ {ns=$2} /^---$/ {print k, ns, n; k=n=ns=""} END {print k, ns, n}' "$1" | sort; }
+if ! diff -q <(objects "$work/gitops.yaml") <(objects "$work/plain.yaml") >/dev/null; then
+	diff <(objects "$work/plain.yaml") <(objects "$work/gitops.yaml") | head -20 >&2
+	echo "bench: kubectl gitops build renders other objects than the pre-rendered ones" >&2
+	exit 1
+fi
 if ! cmp -s "$work/render.yaml" "$work/plain.yaml"; then
 	diff -u "$work/plain.yaml" "$work/render.yaml" | head -40 >&2
 	echo "bench: the render side's output differs from the pre-rendered objects" >&2
@@ -114,6 +124,7 @@ for ((i = 1; i <= RUNS; i++)); do
 	run render /dev/null "${render_cmd[@]}" || exit 1
 	run plain /dev/null "${plain_cmd[@]}" || exit 1
 	run function /dev/null "${fn_cmd[@]}" || exit 1
+	run gitops /dev/null "${gitops_cmd[@]}" || exit 1
 	if [[ -n ${floor:-} ]]; then run floor /dev/null "${floor_cmd[@]}" || exit 1; fi
 done
 
@@ -132,6 +143,7 @@ declare -A label=(
 	[render]="render (kustomize + exec function)"
 	[plain]="plain (kustomize, pre-rendered)"
 	[function]="function alone (standalone)"
+	[gitops]="kubectl gitops build (in process)"
 	[floor]="floor (kustomize + replaying exec)"
 )
 echo "== results ($APPS Applications; wall and CPU = median of $RUNS; peak RSS = max over runs)"

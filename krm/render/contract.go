@@ -34,6 +34,21 @@ var neverCopied = map[string]bool{
 	AnnotationFilterAnnotationKeys:                     true,
 }
 
+// toolPrefixes are annotations kustomize and kpt put on the items they hand
+// a function (file paths, item ids, origins). They describe the Application
+// item, not the objects it renders: copied, they would make every rendered
+// object claim the Application's identity.
+var toolPrefixes = []string{"config.kubernetes.io/", "internal.config.kubernetes.io/", "kustomize.config.k8s.io/", "config.k8s.io/"}
+
+func isToolAnnotation(k string) bool {
+	for _, p := range toolPrefixes {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // clusterScoped lists the built-in kinds that take no namespace. Offline we
 // cannot ask the API server; custom cluster-scoped kinds keep whatever
 // namespace the template gave them.
@@ -111,7 +126,7 @@ func stamp(o *Object, app *oam.Application, c *oam.Component) {
 
 	annotations := stringMap(meta, "annotations")
 	for k, v := range app.Annotations {
-		if !neverCopied[k] && !dropAnnotations[k] {
+		if !neverCopied[k] && !dropAnnotations[k] && !isToolAnnotation(k) {
 			annotations[k] = v
 		}
 	}
