@@ -181,8 +181,8 @@ func (d *Definition) readMeta(meta *ast.Field) error {
 	d.HealthPolicy = get("status.healthPolicy")
 	d.CustomStatus = get("status.customStatus")
 	d.Stage = get("stage")
-	d.AppliesTo = stringList(attrs.LookupPath(cue.ParsePath("appliesToWorkloads")))
-	d.ConflictsWith = stringList(attrs.LookupPath(cue.ParsePath("conflictsWith")))
+	d.AppliesTo = StringList(attrs.LookupPath(cue.ParsePath("appliesToWorkloads")))
+	d.ConflictsWith = StringList(attrs.LookupPath(cue.ParsePath("conflictsWith")))
 	d.PodDisruptive, _ = attrs.LookupPath(cue.ParsePath("podDisruptive")).Bool()
 	return nil
 }
@@ -207,7 +207,9 @@ func stringMap(v cue.Value) map[string]string {
 	return out
 }
 
-func stringList(v cue.Value) []string {
+// StringList reads a CUE list of strings, skipping anything else; a missing
+// or non-list value gives nil.
+func StringList(v cue.Value) []string {
 	if !v.Exists() {
 		return nil
 	}

@@ -92,7 +92,8 @@ func (p *parser) fail(field, format string, args ...any) {
 	}
 }
 
-func typeName(v any) string {
+// TypeName names the JSON type of plain data, for messages.
+func TypeName(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
@@ -126,7 +127,7 @@ func (p *parser) object(m map[string]any, key string) map[string]any {
 	}
 	o, ok := v.(map[string]any)
 	if !ok {
-		p.fail(key, "expected object, got %s", typeName(v))
+		p.fail(key, "expected object, got %s", TypeName(v))
 	}
 	return o
 }
@@ -138,7 +139,7 @@ func (p *parser) str(m map[string]any, path, key string) string {
 	}
 	s, ok := v.(string)
 	if !ok {
-		p.fail(join(path, key), "expected string, got %s", typeName(v))
+		p.fail(join(path, key), "expected string, got %s", TypeName(v))
 	}
 	return s
 }
@@ -148,7 +149,7 @@ func (p *parser) strings(m map[string]any, path, key string) []string {
 	for i, v := range p.list(m, path, key) {
 		s, ok := v.(string)
 		if !ok {
-			p.fail(fmt.Sprintf("%s[%d]", join(path, key), i), "expected string, got %s", typeName(v))
+			p.fail(fmt.Sprintf("%s[%d]", join(path, key), i), "expected string, got %s", TypeName(v))
 			continue
 		}
 		out = append(out, s)
@@ -163,7 +164,7 @@ func (p *parser) list(m map[string]any, path, key string) []any {
 	}
 	l, ok := v.([]any)
 	if !ok {
-		p.fail(join(path, key), "expected list, got %s", typeName(v))
+		p.fail(join(path, key), "expected list, got %s", TypeName(v))
 	}
 	return l
 }
@@ -175,7 +176,7 @@ func (p *parser) props(m map[string]any, path, key string) map[string]any {
 	}
 	o, ok := v.(map[string]any)
 	if !ok {
-		p.fail(join(path, key), "expected object, got %s", typeName(v))
+		p.fail(join(path, key), "expected object, got %s", TypeName(v))
 	}
 	return o
 }
@@ -189,7 +190,7 @@ func (p *parser) stringMap(m map[string]any, path, key string) map[string]string
 	for k, v := range o {
 		s, ok := v.(string)
 		if !ok {
-			p.fail(join(path, key)+"."+k, "expected string, got %s", typeName(v))
+			p.fail(join(path, key)+"."+k, "expected string, got %s", TypeName(v))
 			continue
 		}
 		out[k] = s
@@ -200,7 +201,7 @@ func (p *parser) stringMap(m map[string]any, path, key string) map[string]string
 func (p *parser) entry(v any, path string) map[string]any {
 	m, ok := v.(map[string]any)
 	if !ok {
-		p.fail(path, "expected object, got %s", typeName(v))
+		p.fail(path, "expected object, got %s", TypeName(v))
 	}
 	return m
 }

@@ -204,16 +204,9 @@ func (e *engine) eval(d *definition.Definition, params map[string]any, ctx map[s
 }
 
 func userErrors(v cue.Value) []string {
-	if !v.Exists() {
-		return nil
-	}
-	it, err := v.List()
-	if err != nil {
-		return nil
-	}
 	var out []string
-	for it.Next() {
-		if s, err := it.Value().String(); err == nil && s != "" {
+	for _, s := range definition.StringList(v) {
+		if s != "" {
 			out = append(out, s)
 		}
 	}

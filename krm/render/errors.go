@@ -13,6 +13,7 @@ import (
 	"cuelang.org/go/cue/format"
 
 	"github.com/oamgitops/kubectl-gitops/krm/definition"
+	"github.com/oamgitops/kubectl-gitops/krm/oam"
 )
 
 // Issue is one problem CUE reported, with the path inside the template
@@ -243,12 +244,6 @@ func describeValue(v any) string {
 		return fmt.Sprintf("int %d", x)
 	case float64:
 		return "number " + strconv.FormatFloat(x, 'g', -1, 64)
-	case nil:
-		return "null"
-	case map[string]any:
-		return "object"
-	case []any:
-		return "list"
 	}
-	return fmt.Sprint(v)
+	return oam.TypeName(v)
 }
