@@ -18,6 +18,9 @@ func IsApplication(n *yaml.RNode) bool {
 // `buildMetadata: [originAnnotations]` it sets config.kubernetes.io/origin,
 // whose path is used then.
 func SourceOf(n *yaml.RNode) Source {
+	if n.YNode().Kind != yaml.MappingNode {
+		return Source{}
+	}
 	path, index, _ := kioutil.GetFileAnnotations(n)
 	i, _ := strconv.Atoi(index)
 	if text := n.GetAnnotations()[originAnnotation]; path == "" && text != "" {
@@ -35,6 +38,9 @@ const originAnnotation = "config.kubernetes.io/origin"
 // Parse reads an Application object. Mistakes are *FieldError values naming
 // the field path.
 func Parse(n *yaml.RNode) (*Application, error) {
+	if n.YNode().Kind != yaml.MappingNode {
+		return nil, &FieldError{Object: ObjectRef{Kind: KindApp}, Err: fmt.Errorf("%w: not a YAML mapping", ErrInvalid)}
+	}
 	raw, err := FromNode(n.YNode())
 	if err != nil {
 		return nil, &FieldError{Source: SourceOf(n), Object: ObjectRef{Kind: KindApp, Name: n.GetName()}, Err: err}

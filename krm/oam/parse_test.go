@@ -103,3 +103,27 @@ func TestValueRoundTrip(t *testing.T) {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 }
+
+func TestFromNodeAliases(t *testing.T) {
+	tests := map[string]struct{ src, wantErr string }{
+		"plain alias expands":  {"a: &x {b: 1}\nc: *x\n", ""},
+		"merge key":            {"a: &x {b: 1}\nc: {<<: *x, d: 2}\n", ""},
+		"recursive alias":      {"a: &x [*x]\n", "recursive YAML alias"},
+		"alias bomb is capped": {"a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n", "more than 1000000 values"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			n, err := yaml.Parse(tc.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = oam.FromNode(n.YNode())
+			if tc.wantErr == "" && err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("error = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}

@@ -12,27 +12,52 @@ import (
 
 // FromNode converts a YAML node into plain Go data: map[string]any, []any,
 // string, int64, float64, bool or nil. Integers stay integers and floats stay
-// floats, which matters to CUE (int and float do not unify).
+// floats, which matters to CUE (int and float do not unify). Aliases are
+// expanded; a recursive alias, or an expansion past a million nodes (an
+// alias bomb), is an error.
 func FromNode(n *yaml.Node) (any, error) {
+	c := &converter{expanding: map[*yaml.Node]bool{}}
+	return c.convert(n)
+}
+
+// maxNodes bounds alias expansion.
+const maxNodes = 1_000_000
+
+type converter struct {
+	expanding map[*yaml.Node]bool
+	nodes     int
+}
+
+func (c *converter) convert(n *yaml.Node) (any, error) {
+	if c.nodes++; c.nodes > maxNodes {
+		return nil, fmt.Errorf("document expands to more than %d values (alias bomb?)", maxNodes)
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return FromNode(n.Content[0])
+		return c.convert(n.Content[0])
 	case yaml.AliasNode:
-		return FromNode(n.Alias)
+		if n.Alias == nil || c.expanding[n.Alias] {
+			return nil, fmt.Errorf("recursive YAML alias *%s", n.Value)
+		}
+		c.expanding[n.Alias] = true
+		defer delete(c.expanding, n.Alias)
+		return c.convert(n.Alias)
 	case yaml.MappingNode:
+		c.expanding[n] = true
+		defer delete(c.expanding, n)
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Tag == "!!merge" || (k.Value == "<<" && k.Tag != "!!str") {
-				if err := mergeInto(m, v); err != nil {
+				if err := c.mergeInto(m, v); err != nil {
 					return nil, err
 				}
 				continue
 			}
-			val, err := FromNode(v)
+			val, err := c.convert(v)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k.Value, err)
 			}
@@ -40,9 +65,11 @@ func FromNode(n *yaml.Node) (any, error) {
 		}
 		return m, nil
 	case yaml.SequenceNode:
+		c.expanding[n] = true
+		defer delete(c.expanding, n)
 		l := make([]any, 0, len(n.Content))
-		for i, c := range n.Content {
-			val, err := FromNode(c)
+		for i, e := range n.Content {
+			val, err := c.convert(e)
 			if err != nil {
 				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
@@ -55,8 +82,8 @@ func FromNode(n *yaml.Node) (any, error) {
 	return nil, fmt.Errorf("unsupported YAML node kind %v", n.Kind)
 }
 
-func mergeInto(m map[string]any, v *yaml.Node) error {
-	src, err := FromNode(v)
+func (c *converter) mergeInto(m map[string]any, v *yaml.Node) error {
+	src, err := c.convert(v)
 	if err != nil {
 		return err
 	}
