@@ -29,7 +29,11 @@ TARGET_RATIO=3
 fn="$BIN/render-application"
 [[ -x $fn ]] || { echo "bench: $fn not found; run make build" >&2; exit 1; }
 command -v "$KUSTOMIZE" >/dev/null || { echo "bench: kustomize not found ($KUSTOMIZE); run make tools" >&2; exit 1; }
-[[ -x $TIME ]] || { echo "bench: $TIME not found; install GNU time (apt-get install time)" >&2; exit 1; }
+if [[ ! -x $TIME ]]; then
+	echo "bench: installing GNU time for peak RSS (apt-get install time)" >&2
+	{ apt-get update -qq && apt-get install -y -qq time; } >/dev/null 2>&1 || true
+fi
+[[ -x $TIME ]] || { echo "bench: $TIME not found and could not be installed (apt-get install time)" >&2; exit 1; }
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_RUNS must be a positive integer" >&2; exit 1; }
 
 work=$(mktemp -d)
