@@ -12,7 +12,7 @@ KUSTOMIZE_VERSION := v5.8.2
 KUSTOMIZE := $(TOOLS_BIN)/kustomize-$(KUSTOMIZE_VERSION)
 REFERENCE := $(CURDIR)/../shared/reference
 
-FUNCTIONS := render-application
+FUNCTIONS := render-application patch-application set-image
 BINARIES := $(addprefix $(BIN)/,$(FUNCTIONS)) $(BIN)/kubectl-gitops
 
 .PHONY: all build test unit reference catalog-docs check-catalog-docs tools bench demo clean
@@ -43,6 +43,9 @@ test: build tools check-catalog-docs
 	@if [ -d $(REFERENCE)/render ]; then \
 		bash $(REFERENCE)/render/run-all.sh '$(BIN)/render-application' ; \
 	else echo "reference renders not found at $(REFERENCE); skipped"; fi
+	@if [ -d $(REFERENCE)/imagepolicy ]; then \
+		bash $(REFERENCE)/imagepolicy/run-select.sh '$(BIN)/kubectl-gitops' ; \
+	else echo "reference image policy cases not found at $(REFERENCE); skipped"; fi
 
 catalog-docs:
 	$(GO) run ./catalog/docgen > catalog/README.md

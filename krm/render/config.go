@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 	"strings"
+
+	"github.com/oamgitops/kubectl-gitops/krm/workflow"
 )
 
 // Function config identity.
@@ -19,6 +21,11 @@ const (
 //	  clusterVersion: v1.34        # context.clusterVersion; default v1.34.0
 //	  definitionDirs: [defs/]      # extra .cue/.yaml definitions
 //	  keepApplications: false      # emit the Applications beside their objects
+//	  clusters:                    # clusters topology policies may name or select
+//	    - {name: prod-1, labels: {env: prod}}
+//	  step: deploy-prod            # render one workflow step only
+//	  topology: prod               # render one topology policy's placements only
+//	  cluster: prod-1              # render what goes to one cluster only
 type Config struct {
 	APIVersion string     `json:"apiVersion" yaml:"apiVersion"`
 	Kind       string     `json:"kind" yaml:"kind"`
@@ -35,6 +42,14 @@ type ConfigSpec struct {
 	// KeepApplications keeps each Application in the output after its
 	// objects. Default false.
 	KeepApplications bool `json:"keepApplications,omitempty" yaml:"keepApplications,omitempty"`
+	// Clusters are the clusters topology policies may name (checked) or
+	// select by label. Default none: named clusters are taken on trust and
+	// label selectors match nothing.
+	Clusters []workflow.Cluster `json:"clusters,omitempty" yaml:"clusters,omitempty"`
+	// Step, Topology and Cluster render part of each Application's
+	// workflow: one step (by name), the placements of one topology policy,
+	// or what goes to one cluster. Default: every placement.
+	workflow.Selection `json:",inline" yaml:",inline"`
 }
 
 // Default fills in defaults.
@@ -54,6 +69,16 @@ func (c *Config) Validate() error {
 	if _, err := ParseClusterVersion(c.Spec.ClusterVersion); err != nil {
 		return fmt.Errorf("spec.clusterVersion: %w", err)
 	}
+	seen := map[string]bool{}
+	for i, cl := range c.Spec.Clusters {
+		if strings.TrimSpace(cl.Name) == "" {
+			return fmt.Errorf("spec.clusters[%d].name: must not be empty", i)
+		}
+		if seen[cl.Name] {
+			return fmt.Errorf("spec.clusters[%d].name: cluster %q is listed twice", i, cl.Name)
+		}
+		seen[cl.Name] = true
+	}
 	for i, d := range c.Spec.DefinitionDirs {
 		if strings.TrimSpace(d) == "" {
 			return fmt.Errorf("spec.definitionDirs[%d]: must not be empty", i)
@@ -68,5 +93,7 @@ func (c *Config) Options() Options {
 	if v, err := ParseClusterVersion(c.Spec.ClusterVersion); err == nil {
 		opts.ClusterVersion = v
 	}
+	opts.Clusters = c.Spec.Clusters
+	opts.Select = c.Spec.Selection
 	return opts
 }

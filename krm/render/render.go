@@ -7,7 +7,9 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/krm/definition"
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
+	"github.com/oamgitops/kubectl-gitops/krm/order"
 	"github.com/oamgitops/kubectl-gitops/krm/patch"
+	"github.com/oamgitops/kubectl-gitops/krm/workflow"
 )
 
 // ClusterVersion is what templates see as context.clusterVersion.
@@ -31,8 +33,14 @@ func ParseClusterVersion(s string) (ClusterVersion, error) {
 type Options struct {
 	// ClusterVersion is the Kubernetes version templates target. Default v1.34.0.
 	ClusterVersion ClusterVersion
-	// Cluster is context.cluster. Default "local".
+	// Cluster is context.cluster where no topology or step names one.
+	// Default "local".
 	Cluster string
+	// Clusters are the clusters topology policies may name or select by
+	// label. Default none: named clusters are taken on trust.
+	Clusters []workflow.Cluster
+	// Select renders one step, topology or cluster. Default: everything.
+	Select workflow.Selection
 }
 
 // DefaultOptions returns valid options.
@@ -49,6 +57,10 @@ type Object struct {
 	Trait string
 	// Resource is the key in the template's `outputs`, "" for the workload.
 	Resource string
+	// Unit is the workflow unit that rendered it (see krm/workflow).
+	Unit string
+	// Cluster is the cluster it is applied to.
+	Cluster string
 }
 
 // IsWorkload reports whether the object is the component's workload.
@@ -72,6 +84,8 @@ type Warning struct {
 type Result struct {
 	Objects  []Object
 	Warnings []Warning
+	// Plan is the apply order: waves of workflow units over Objects.
+	Plan *order.Plan
 }
 
 // Renderer renders Applications with one registry of definitions. It keeps
@@ -96,29 +110,10 @@ func New(reg *definition.Registry, opts Options) *Renderer {
 // Render expands one Application. Mistakes in the Application are returned
 // as *oam.FieldError values (several joined with errors.Join).
 func (r *Renderer) Render(app *oam.Application) (*Result, error) {
-	res := &Result{}
-	comps, warns, err := r.placement(app)
-	if err != nil {
-		return nil, err
-	}
-	res.Warnings = append(res.Warnings, warns...)
-	var errs []error
-	for i := range comps {
-		objs, warns, err := r.renderComponent(app, comps, &comps[i])
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		res.Objects = append(res.Objects, objs...)
-		res.Warnings = append(res.Warnings, warns...)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return res, nil
+	return r.renderPlan(app)
 }
 
-func (r *Renderer) baseContext(app *oam.Application, all []oam.Component, c *oam.Component) map[string]any {
+func (r *Renderer) baseContext(app *oam.Application, all []oam.Component, c *oam.Component, pl workflow.Placement) map[string]any {
 	comps := make([]any, 0, len(all))
 	for _, other := range all {
 		comps = append(comps, map[string]any{"name": other.Name, "type": other.Type})
@@ -126,14 +121,14 @@ func (r *Renderer) baseContext(app *oam.Application, all []oam.Component, c *oam
 	return map[string]any{
 		"name":           c.Name,
 		"appName":        app.Name,
-		"namespace":      app.Namespace,
+		"namespace":      placementNamespace(app, pl),
 		"appRevision":    "",
 		"appRevisionNum": int64(0),
 		"revision":       "",
 		"appLabels":      stringsToAny(app.Labels),
 		"appAnnotations": stringsToAny(app.Annotations),
 		"components":     comps,
-		"cluster":        r.opts.Cluster,
+		"cluster":        r.cluster(pl),
 		"clusterVersion": map[string]any{
 			"major":      int64(r.opts.ClusterVersion.Major),
 			"minor":      int64(r.opts.ClusterVersion.Minor),
@@ -199,12 +194,12 @@ func fieldError(app *oam.Application, field string, err error) error {
 	return mk(field, err)
 }
 
-func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c *oam.Component) ([]Object, []Warning, error) {
+func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c *oam.Component, pl workflow.Placement) ([]Object, []Warning, error) {
 	def, err := r.lookup(app, definition.Component, c.Type, c.Field()+".type")
 	if err != nil {
 		return nil, nil, err
 	}
-	ctx := r.baseContext(app, all, c)
+	ctx := r.baseContext(app, all, c, pl)
 	ev, err := r.eng.eval(def, c.Properties, ctx)
 	if err != nil {
 		return nil, nil, fieldError(app, c.Field(), fmt.Errorf("component %q: %w", c.Name, err))
@@ -230,6 +225,7 @@ func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c 
 	objs = append(objs, aux...)
 	for i := range objs {
 		stamp(&objs[i], app, c)
+		place(&objs[i], pl, r.cluster(pl))
 	}
 	objs, dups := dedupe(app, c, objs)
 	return objs, append(warns, dups...), nil

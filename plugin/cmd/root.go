@@ -27,6 +27,6 @@ func NewRoot(streams IOStreams) *cobra.Command {
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
-	root.AddCommand(NewCmdVersion(streams), NewCmdBuild(streams))
+	root.AddCommand(NewCmdVersion(streams), NewCmdBuild(streams), NewCmdImage(streams))
 	return root
 }
