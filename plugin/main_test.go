@@ -161,3 +161,17 @@ func write(t *testing.T, dir, name, content string) {
 		t.Fatal(err)
 	}
 }
+
+// The overlays call patch-application and render-application by exec path;
+// the plugin runs both in process, with no --enable-exec.
+func TestBuildOverlaysRunFunctionsInProcess(t *testing.T) {
+	for _, env := range []string{"staging", "prod"} {
+		t.Run(env, func(t *testing.T) {
+			out, errOut, code := run(t, "kubectl-gitops", "build", "../testdata/overlays/"+env)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			golden(t, "build-overlay-"+env+".yaml", out)
+		})
+	}
+}

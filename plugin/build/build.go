@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -24,6 +25,10 @@ import (
 type Options struct {
 	// Render is the in-process render-application function. Required.
 	Render render.Function
+	// Functions are this project's other functions, by config kind
+	// (ApplicationPatch, SetImages), run in process where a kustomization
+	// names them as exec transformers. Default none.
+	Functions map[string]framework.ResourceListProcessor
 	// Config is the render config used when the kustomization names none.
 	// Default: RenderApplications defaults.
 	Config *render.Config
@@ -32,14 +37,14 @@ type Options struct {
 // Result is what a build produced.
 type Result struct {
 	Objects []*yaml.RNode
-	// Results are the render function's results (warnings; errors only
-	// when Dir also returns ErrRender).
+	// Results are the functions' results (warnings; errors only when Dir
+	// also returns ErrRender).
 	Results framework.Results
 }
 
 // ErrRender marks a build whose Applications did not render; Result.Results
 // says why.
-var ErrRender = fmt.Errorf("rendering failed")
+var ErrRender = errors.New("rendering failed")
 
 // Dir builds one directory.
 func Dir(ctx context.Context, dir string, opts Options) (*Result, error) {
@@ -53,35 +58,62 @@ func Dir(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("build %s: not a directory", dir)
 	}
-	cfg := opts.Config
+	res := &Result{}
 	var items []*yaml.RNode
+	rendered := false
 	if hasKustomization(dir) {
-		fsys := &configStripper{FileSystem: filesys.MakeFsOnDisk()}
-		k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-		rm, err := k.Run(fsys, dir)
+		fsys := &transformerStripper{FileSystem: filesys.MakeFsOnDisk(), known: func(kind string) bool {
+			_, ok := opts.Functions[kind]
+			return ok || kind == render.ConfigKind
+		}}
+		rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fsys, dir)
 		if err != nil {
 			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
 		}
 		items = rm.ToRNodeSlice()
-		if cfg == nil && fsys.found != nil {
-			cfg = fsys.found
+		for _, cfg := range fsys.ordered() {
+			if items, err = run(opts, cfg, items, res); err != nil {
+				return res, err
+			}
+			rendered = rendered || cfg.GetKind() == render.ConfigKind
 		}
-	} else {
-		if items, err = readTree(dir); err != nil {
-			return nil, err
+	} else if items, err = readTree(dir); err != nil {
+		return nil, err
+	}
+	if !rendered {
+		cfg := opts.Config
+		if cfg == nil {
+			cfg = &render.Config{APIVersion: render.ConfigAPIVersion, Kind: render.ConfigKind}
+			_ = cfg.Default()
 		}
+		out, results := opts.Render.Render(items, cfg)
+		res.Results = append(res.Results, results...)
+		if results.ExitCode() != 0 {
+			return res, ErrRender
+		}
+		items = out
 	}
-	if cfg == nil {
-		cfg = &render.Config{APIVersion: render.ConfigAPIVersion, Kind: render.ConfigKind}
-		_ = cfg.Default()
-	}
-	out, results := opts.Render.Render(items, cfg)
-	res := &Result{Objects: out, Results: results}
-	if results.ExitCode() != 0 {
-		res.Objects = nil
-		return res, ErrRender
-	}
+	res.Objects = items
 	return res, nil
+}
+
+// run applies one of our function configs to the items in process.
+func run(opts Options, cfg *yaml.RNode, items []*yaml.RNode, res *Result) ([]*yaml.RNode, error) {
+	var p framework.ResourceListProcessor = opts.Render
+	if cfg.GetKind() != render.ConfigKind {
+		p = opts.Functions[cfg.GetKind()]
+	}
+	rl := &framework.ResourceList{Items: items, FunctionConfig: cfg}
+	err := p.Process(rl)
+	res.Results = append(res.Results, rl.Results...)
+	var results framework.Results
+	switch {
+	case errors.As(err, &results) || rl.Results.ExitCode() != 0:
+		return nil, ErrRender
+	case err != nil:
+		return nil, fmt.Errorf("%s %s: %w", cfg.GetKind(), cfg.GetName(), err)
+	}
+	return rl.Items, nil
 }
 
 func hasKustomization(dir string) bool {

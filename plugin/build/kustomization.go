@@ -1,26 +1,29 @@
 package build
 
 import (
-	"fmt"
 	"path/filepath"
 
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-
-	"github.com/oamgitops/kubectl-gitops/krm/render"
 )
 
-// configStripper reads kustomizations with this project's function configs
-// taken out of `transformers`, so a kustomization that calls
-// render-application by exec path builds without exec: the build runs the
-// function in process afterwards, with the config it found.
-type configStripper struct {
+// ConfigAPIVersion is the apiVersion of this project's function configs.
+const ConfigAPIVersion = "config.oamgitops.dev/v1alpha1"
+
+// transformerStripper reads kustomizations with this project's function
+// configs taken out of `transformers`, so a kustomization that calls our
+// functions by exec path builds without exec: the build then runs them in
+// process, in the order found.
+type transformerStripper struct {
 	filesys.FileSystem
-	found *render.Config
+	// known says which config kinds run in process.
+	known func(kind string) bool
+	// found holds the configs of each kustomization file, in read order.
+	found [][]*yaml.RNode
 }
 
-func (c *configStripper) ReadFile(path string) ([]byte, error) {
+func (c *transformerStripper) ReadFile(path string) ([]byte, error) {
 	data, err := c.FileSystem.ReadFile(path)
 	if err != nil || !isKustomizationFile(path) {
 		return data, err
@@ -34,26 +37,20 @@ func (c *configStripper) ReadFile(path string) ([]byte, error) {
 		return data, nil
 	}
 	var kept []*yaml.Node
-	changed := false
+	var configs []*yaml.RNode
 	for _, entry := range list.Content() {
 		if entry.Kind == yaml.ScalarNode {
-			cfg, err := c.renderConfig(filepath.Join(filepath.Dir(path), entry.Value))
-			if err != nil {
-				return nil, err
-			}
-			if cfg != nil {
-				if c.found == nil {
-					c.found = cfg
-				}
-				changed = true
+			if cfg := c.functionConfig(filepath.Join(filepath.Dir(path), entry.Value)); cfg != nil {
+				configs = append(configs, cfg)
 				continue
 			}
 		}
 		kept = append(kept, entry)
 	}
-	if !changed {
+	if len(configs) == 0 {
 		return data, nil
 	}
+	c.found = append(c.found, configs)
 	list.YNode().Content = kept
 	out, err := node.String()
 	if err != nil {
@@ -62,28 +59,28 @@ func (c *configStripper) ReadFile(path string) ([]byte, error) {
 	return []byte(out), nil
 }
 
-// renderConfig returns the RenderApplications config in a transformer
-// file, nil when the file holds something else.
-func (c *configStripper) renderConfig(path string) (*render.Config, error) {
+// functionConfig returns the config in a transformer file when it is one of
+// ours, nil when the file holds something else (kustomize resolves it).
+func (c *transformerStripper) functionConfig(path string) *yaml.RNode {
 	data, err := c.FileSystem.ReadFile(path)
 	if err != nil {
-		return nil, nil // not a file: kustomize resolves it
+		return nil
 	}
 	node, err := yaml.Parse(string(data))
-	if err != nil || node.GetKind() != render.ConfigKind || node.GetApiVersion() != render.ConfigAPIVersion {
-		return nil, nil
+	if err != nil || node.GetApiVersion() != ConfigAPIVersion || !c.known(node.GetKind()) {
+		return nil
 	}
-	cfg := &render.Config{}
-	if err := yaml.Unmarshal(data, cfg); err != nil {
-		return nil, fmt.Errorf("%s: %s %s: %w", path, render.ConfigKind, node.GetName(), err)
+	return node
+}
+
+// ordered lists the configs found, deepest kustomization first: kustomize
+// reads an overlay before its bases, and a base's transformers run first.
+func (c *transformerStripper) ordered() []*yaml.RNode {
+	var out []*yaml.RNode
+	for i := len(c.found) - 1; i >= 0; i-- {
+		out = append(out, c.found[i]...)
 	}
-	if err := cfg.Default(); err != nil {
-		return nil, fmt.Errorf("%s: %s %s: %w", path, render.ConfigKind, node.GetName(), err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %s %s: %w", path, render.ConfigKind, node.GetName(), err)
-	}
-	return cfg, nil
+	return out
 }
 
 func isKustomizationFile(path string) bool {

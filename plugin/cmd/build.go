@@ -7,11 +7,14 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 
 	"github.com/oamgitops/kubectl-gitops/catalog"
+	"github.com/oamgitops/kubectl-gitops/krm/apppatch"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
+	"github.com/oamgitops/kubectl-gitops/krm/setters"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 )
 
@@ -73,7 +76,13 @@ func (o *BuildOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading the built-in definitions: %w", err)
 	}
-	opts := build.Options{Render: render.Function{Builtins: builtins, LoadDir: catalog.LoadDir}}
+	opts := build.Options{
+		Render: render.Function{Builtins: builtins, LoadDir: catalog.LoadDir},
+		Functions: map[string]framework.ResourceListProcessor{
+			apppatch.ConfigKind: apppatch.Function{},
+			setters.ConfigKind:  setters.Function{},
+		},
+	}
 	if o.ClusterVersion != "" || len(o.DefinitionDirs) > 0 {
 		cfg := &render.Config{APIVersion: render.ConfigAPIVersion, Kind: render.ConfigKind}
 		cfg.Spec.ClusterVersion = o.ClusterVersion
