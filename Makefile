@@ -15,7 +15,7 @@ REFERENCE := $(CURDIR)/../shared/reference
 FUNCTIONS := render-application patch-application set-image
 BINARIES := $(addprefix $(BIN)/,$(FUNCTIONS)) $(BIN)/kubectl-gitops
 
-.PHONY: all build test unit reference catalog-docs check-catalog-docs tools bench demo clean
+.PHONY: all build test unit reference catalog-docs check-catalog-docs tools bench demo clean cluster-binaries cluster-up cluster-down
 
 all: build
 
@@ -38,7 +38,7 @@ $(KUSTOMIZE):
 
 # Every test: unit and golden tests, the catalog README check, the tests that
 # run the built binaries through kustomize and kpt, and the reference renders.
-test: build tools check-catalog-docs
+test: build tools check-catalog-docs cluster-binaries
 	KUSTOMIZE=$(KUSTOMIZE) BIN=$(BIN) $(GO) test -count=1 ./...
 	@if [ -d $(REFERENCE)/render ]; then \
 		bash $(REFERENCE)/render/run-all.sh '$(BIN)/render-application' ; \
@@ -56,6 +56,18 @@ check-catalog-docs:
 
 bench: build tools
 	KUSTOMIZE=$(KUSTOMIZE) BIN=$(BIN) bash hack/bench.sh
+
+# The local cluster of test/cluster (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, kwok with one fake node) on 127.0.0.1 and free ports. Its binaries are
+# built once (about ten minutes) into $(CACHE_DIR)/cluster/<version>/; e2e tests start their own.
+cluster-binaries:
+	$(GO) run ./hack/cluster build
+
+cluster-up:
+	@$(GO) run ./hack/cluster up
+
+cluster-down:
+	@$(GO) run ./hack/cluster down
 
 demo: build
 	bash hack/demo.sh
