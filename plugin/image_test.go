@@ -1,13 +1,13 @@
 package main_test
 
 import (
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/oamgitops/kubectl-gitops/internal/testbin"
 )
 
 func TestImageSelect(t *testing.T) {
@@ -71,8 +71,8 @@ spec:
 
 func TestImageSetSeedRepo(t *testing.T) {
 	root := t.TempDir()
-	copyTree(t, "../testdata/seed-repo", root)
-	before := readTree(t, root)
+	testbin.CopyTree(t, "../testdata/seed-repo", root)
+	before := testbin.ReadTree(t, root)
 	out, errOut, code := run(t, "kubectl-gitops", "image", "set", "--dir", root,
 		"--policy", "default:apps=127.0.0.1:5000/testapp:master-aaaaaaa-1700000500", "--policy", "other:x=r/x:1")
 	if code != 0 {
@@ -82,7 +82,7 @@ func TestImageSetSeedRepo(t *testing.T) {
 	if diff := cmp.Diff(wantOut, out); diff != "" {
 		t.Errorf("stdout (-want +got):\n%s", diff)
 	}
-	after := readTree(t, root)
+	after := testbin.ReadTree(t, root)
 	want := before["apps/my-app.yaml"]
 	want = strings.Replace(want, "master-9f1c2ab-1700000000 #", "master-aaaaaaa-1700000500 #", 1)
 	before["apps/my-app.yaml"] = want
@@ -116,43 +116,4 @@ func TestImageSetBadInput(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "expected IMAGE:TAG after =") {
 		t.Errorf("bad --policy: exit %d, stderr %q", code, errOut)
 	}
-}
-
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readTree(t *testing.T, root string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		rel, _ := filepath.Rel(root, path)
-		out[filepath.ToSlash(rel)] = string(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

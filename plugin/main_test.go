@@ -1,15 +1,13 @@
 package main_test
 
 import (
-	"bytes"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/oamgitops/kubectl-gitops/internal/testbin"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -18,20 +16,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 var binDir string
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	dir, err := os.MkdirTemp("", "kubectl-gitops-bin-")
-	if err != nil {
-		panic(err)
-	}
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "kubectl-gitops"), ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic("building kubectl-gitops: " + err.Error())
-	}
-	binDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.Main(m, &binDir, testbin.Bin{Name: "kubectl-gitops", Pkg: "."}))
 }
 
 // run runs a command with the built plugin first on PATH, as a user has it.
@@ -40,35 +25,15 @@ func run(t *testing.T, name string, args ...string) (stdout, stderr string, code
 	if name == "kubectl-gitops" {
 		name = filepath.Join(binDir, name)
 	}
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running %s: %v", name, err)
-	}
-	return out.String(), errOut.String(), code
+	path := "PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH")
+	res := testbin.Run(t, testbin.Options{Env: []string{path}}, name, args...)
+	return res.Stdout, res.Stderr, res.Code
 }
 
+// golden compares got with testdata/<name>.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./plugin -update and review the file)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, diff)
-	}
+	testbin.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 func TestVersion(t *testing.T) {
@@ -87,9 +52,7 @@ func TestBuildSeedApps(t *testing.T) {
 }
 
 func TestBuildSeedInfrastructureAsKubectlPlugin(t *testing.T) {
-	if _, err := exec.LookPath("kubectl"); err != nil {
-		t.Fatal("kubectl is not on PATH; the plugin is meant to run under it")
-	}
+	testbin.Tool(t, "kubectl", "the plugin is meant to run under it")
 	out, errOut, code := run(t, "kubectl", "gitops", "build", "../testdata/seed-repo/infrastructure")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

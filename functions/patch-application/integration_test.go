@@ -5,17 +5,15 @@ package main
 // standalone. `go test -update` rewrites the expected files.
 
 import (
-	"bytes"
 	"flag"
-	"fmt"
-	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/oamgitops/kubectl-gitops/internal/testbin"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected files")
@@ -23,106 +21,15 @@ var update = flag.Bool("update", false, "rewrite the expected files")
 var binDir string
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "patch-application-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binDir = filepath.Join(dir, "bin")
-	for _, fn := range []string{"patch-application", "render-application"} {
-		build := exec.Command("go", "build", "-o", filepath.Join(binDir, fn), "../"+fn)
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "building", fn+":", err)
-			return 1
-		}
-	}
-	return m.Run()
-}
-
-func kustomize(t *testing.T) string {
-	t.Helper()
-	if k := os.Getenv("KUSTOMIZE"); k != "" {
-		return k
-	}
-	if k, err := exec.LookPath("kustomize"); err == nil {
-		return k
-	}
-	t.Fatal("kustomize not found: run `make tools` (`make test` passes it as $KUSTOMIZE), or put kustomize on PATH")
-	return ""
-}
-
-func run(t *testing.T, dir string, name string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.String()
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
-
-// overlays copies testdata/overlays into a tree laid out like the
-// repository, with bin/ holding the test binaries.
-func overlays(t *testing.T) string {
-	t.Helper()
-	root := t.TempDir()
-	if err := os.Symlink(binDir, filepath.Join(root, "bin")); err != nil {
-		t.Fatal(err)
-	}
-	src := filepath.Join("..", "..", "testdata", "overlays")
-	dst := filepath.Join(root, "testdata", "overlays")
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	os.Exit(testbin.Main(m, &binDir,
+		testbin.Bin{Name: "patch-application", Pkg: "../patch-application"},
+		testbin.Bin{Name: "render-application", Pkg: "../render-application"}))
 }
 
 func TestIntegrationSeedOverlays(t *testing.T) {
-	k := kustomize(t)
-	dir := overlays(t)
+	k := testbin.Kustomize(t)
+	// A copy laid out like the repository, with bin/ holding the test binaries.
+	dir := testbin.CopyExample(t, binDir, filepath.Join("..", "..", "testdata", "overlays"))
 	tests := map[string]struct {
 		contains, lacks []string
 	}{
@@ -137,8 +44,8 @@ func TestIntegrationSeedOverlays(t *testing.T) {
 	}
 	for env, tc := range tests {
 		t.Run(env, func(t *testing.T) {
-			got := run(t, t.TempDir(), k, "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join(dir, env))
-			golden(t, filepath.Join("..", "..", "testdata", "overlays", env, "expected.yaml"), got)
+			got := testbin.Succeed(t, testbin.In(t.TempDir()), k, "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join(dir, env)).Stdout
+			testbin.Golden(t, filepath.Join("..", "..", "testdata", "overlays", env, "expected.yaml"), got, *update)
 			for _, s := range tc.contains {
 				if !strings.Contains(got, s) {
 					t.Errorf("output lacks %q", s)
@@ -172,14 +79,14 @@ func TestOverlayBaseIsTheSeed(t *testing.T) {
 func TestIntegrationStandaloneExample(t *testing.T) {
 	dir := filepath.Join("examples", "standalone")
 	bin := filepath.Join(binDir, "patch-application")
-	got := run(t, dir, bin, "patch.yaml", "apps.yaml")
-	golden(t, filepath.Join(dir, ".expected", "output.yaml"), got)
+	got := testbin.Succeed(t, testbin.In(dir), bin, "patch.yaml", "apps.yaml").Stdout
+	testbin.Golden(t, filepath.Join(dir, ".expected", "output.yaml"), got, *update)
 	// Patching twice changes nothing more.
 	tmp := filepath.Join(t.TempDir(), "once.yaml")
 	if err := os.WriteFile(tmp, []byte(got), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if again := run(t, dir, bin, "patch.yaml", tmp); again != got {
+	if again := testbin.Succeed(t, testbin.In(dir), bin, "patch.yaml", tmp).Stdout; again != got {
 		t.Errorf("a second patch changed the output (-first +second):\n%s", cmp.Diff(got, again))
 	}
 }
@@ -194,13 +101,12 @@ func TestIntegrationBadConfig(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "apps.yaml"), app, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(binDir, "patch-application"), "patch.yaml", "apps.yaml")
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err == nil {
+	res := testbin.Run(t, testbin.In(dir), filepath.Join(binDir, "patch-application"), "patch.yaml", "apps.yaml")
+	out := res.Stdout + res.Stderr
+	if res.Code == 0 {
 		t.Fatalf("exit 0 for a bad config:\n%s", out)
 	}
-	if want := `spec.components[0].name: "[" is not a valid regular expression`; !strings.Contains(string(out), want) {
+	if want := `spec.components[0].name: "[" is not a valid regular expression`; !strings.Contains(out, want) {
 		t.Errorf("output %q lacks %q", out, want)
 	}
 }
