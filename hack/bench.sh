@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Render benchmark (see BENCHMARKS.md); run it with `make bench`.
+# Render benchmark (see BENCHMARKS.md); run it with `make bench`. It ends
+# with the image policy selection Go benchmarks.
 #
 # Generates BENCH_APPS Applications (default 1000) into a temp dir, then times
 #   render: kustomize build --enable-alpha-plugins --enable-exec  (render-application as a transformer)
@@ -164,3 +165,8 @@ ratio=$(awk -v r="$render_wall" -v p="$plain_wall" 'BEGIN {printf "%.2f", r / p}
 verdict() { if awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN {exit !((op == ">=") ? a >= b : a <= b)}'; then echo met; else echo MISSED; fi; }
 echo "render rate:  $rate Applications/s (target >= $TARGET_RATE: $(verdict "$rate" ">=" "$TARGET_RATE"))"
 echo "ratio:        $ratio x render/plain wall time (target <= $TARGET_RATIO: $(verdict "$ratio" "<=" "$TARGET_RATIO"))"
+
+# Image policy selection over 10,000 and 100,000 tags, in process (see
+# BENCHMARKS.md): time and allocations per Select.
+echo "== image policy selection (go test -bench ./krm/imagepolicy)"
+"$GO" test ./krm/imagepolicy -run '^$' -bench '^BenchmarkSelect' -benchmem -count 1
