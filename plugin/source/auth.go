@@ -1,0 +1,166 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// Auth holds the credentials for one source. Print it freely: String hides
+// every secret.
+type Auth struct {
+	// Username and Password are HTTP basic auth. A personal access token
+	// (GitHub, GitLab, Gitea) goes into Password, with any Username. With
+	// Identity, Password is the key's passphrase.
+	Username string
+	Password string
+	// BearerToken is sent as `Authorization: Bearer <token>` over HTTP(S).
+	BearerToken string
+	// Identity is a PEM private key for SSH URLs.
+	Identity []byte
+	// KnownHosts is an OpenSSH known_hosts file; required with SSH URLs.
+	KnownHosts []byte
+	// CAFile is a PEM CA bundle trusted besides the system roots for HTTPS.
+	CAFile []byte
+}
+
+// Secret data keys read by AuthFromSecretData (the keys Flux's GitRepository
+// uses, so one Secret serves both).
+const (
+	KeyUsername    = "username"
+	KeyPassword    = "password"
+	KeyBearerToken = "bearerToken"
+	KeyIdentity    = "identity"
+	KeyKnownHosts  = "known_hosts"
+	KeyCA          = "ca.crt"
+	KeyCALegacy    = "caFile"
+)
+
+// ErrInvalidAuth means credentials are incomplete or malformed.
+var ErrInvalidAuth = errors.New("invalid credentials")
+
+// AuthFromSecretData reads credentials from a Secret's data. Unknown keys
+// are ignored.
+func AuthFromSecretData(data map[string][]byte) (Auth, error) {
+	a := Auth{
+		Username:    string(data[KeyUsername]),
+		Password:    string(data[KeyPassword]),
+		BearerToken: string(data[KeyBearerToken]),
+		Identity:    data[KeyIdentity],
+		KnownHosts:  data[KeyKnownHosts],
+		CAFile:      data[KeyCA],
+	}
+	if len(a.CAFile) == 0 {
+		a.CAFile = data[KeyCALegacy]
+	}
+	if a.BearerToken != "" && (a.Username != "" || a.Password != "") && len(a.Identity) == 0 {
+		return Auth{}, fmt.Errorf("%w: set either %s or %s/%s, not both", ErrInvalidAuth, KeyBearerToken, KeyUsername, KeyPassword)
+	}
+	return a, nil
+}
+
+// String describes which credentials are set, never their values.
+func (a Auth) String() string {
+	var set []string
+	if a.Username != "" {
+		set = append(set, "username="+a.Username)
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{KeyPassword, a.Password != ""}, {KeyBearerToken, a.BearerToken != ""},
+		{KeyIdentity, len(a.Identity) > 0}, {KeyKnownHosts, len(a.KnownHosts) > 0}, {KeyCA, len(a.CAFile) > 0},
+	} {
+		if f.set {
+			set = append(set, f.name+"=<redacted>")
+		}
+	}
+	return "Auth{" + strings.Join(set, ", ") + "}"
+}
+
+// GoString keeps %#v from printing secrets.
+func (a Auth) GoString() string { return a.String() }
+
+// secrets lists the values that must never appear in messages.
+func (a Auth) secrets() []string {
+	var s []string
+	for _, v := range []string{a.Password, a.BearerToken} {
+		if v != "" {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+// method returns the go-git auth for endpoint ep, or nil for none.
+func (a Auth) method(ep *transport.Endpoint) (transport.AuthMethod, error) {
+	switch ep.Protocol {
+	case "http", "https":
+		if a.BearerToken != "" {
+			return &githttp.TokenAuth{Token: a.BearerToken}, nil
+		}
+		if a.Username != "" || a.Password != "" {
+			return &githttp.BasicAuth{Username: a.Username, Password: a.Password}, nil
+		}
+		return nil, nil
+	case "ssh":
+		return a.sshMethod(ep)
+	}
+	return nil, nil
+}
+
+func (a Auth) sshMethod(ep *transport.Endpoint) (transport.AuthMethod, error) {
+	if len(a.Identity) == 0 {
+		return nil, fmt.Errorf("%w: an ssh URL needs %s (a private key) in the secret", ErrInvalidAuth, KeyIdentity)
+	}
+	if len(a.KnownHosts) == 0 {
+		return nil, fmt.Errorf("%w: an ssh URL needs %s in the secret (ssh-keyscan HOST prints it)", ErrInvalidAuth, KeyKnownHosts)
+	}
+	user := ep.User
+	if user == "" {
+		user = a.Username
+	}
+	if user == "" {
+		user = "git"
+	}
+	keys, err := gitssh.NewPublicKeys(user, a.Identity, a.Password)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidAuth, KeyIdentity, err)
+	}
+	cb, err := knownHostsCallback(a.KnownHosts)
+	if err != nil {
+		return nil, err
+	}
+	keys.HostKeyCallback = cb
+	return keys, nil
+}
+
+// knownHostsCallback parses known_hosts data. The knownhosts package reads
+// files only, so the data goes through a temporary file read at once.
+func knownHostsCallback(data []byte) (ssh.HostKeyCallback, error) {
+	f, err := os.CreateTemp("", "known_hosts-")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", KeyKnownHosts, err)
+	}
+	defer os.Remove(f.Name())
+	_, werr := f.Write(data)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return nil, fmt.Errorf("%s: %w", KeyKnownHosts, werr)
+	}
+	cb, err := knownhosts.New(f.Name())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidAuth, KeyKnownHosts, err)
+	}
+	return cb, nil
+}

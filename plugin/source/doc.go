@@ -1,0 +1,20 @@
+// Package source fetches Git sources: it clones a repository into a local
+// cache keyed by URL (or fetches into the cached clone when it is already
+// there), resolves a Ref (branch, tag, semver range over tags, or commit) to
+// a commit, and writes that commit's tree into a work directory.
+//
+//	co, err := source.Fetch(ctx, source.Spec{
+//		Name: "apps",
+//		URL:  "https://git.example.com/config.git",
+//		Ref:  source.Ref{Branch: "main"},
+//		Auth: auth, // source.AuthFromSecretData(secret.Data)
+//	}, source.DefaultOptions())
+//	// co.Dir holds the files; co.Revision is "main@sha1:<hash>".
+//
+// Credentials come from a Secret's data (Flux's keys: username, password,
+// bearerToken, identity, known_hosts, ca.crt); they never appear in errors,
+// and credentials written into the URL are moved out of it before use.
+// The cache is bounded (least recently used entries are removed) and safe
+// for concurrent use by several processes: each entry is guarded by a lock
+// file.
+package source
