@@ -36,15 +36,7 @@ func NewCmdBuild(streams IOStreams) *cobra.Command {
 			"and expands each OAM Application into Kubernetes objects. Nothing touches a cluster.",
 		Example: "  kubectl gitops build ./apps\n  kubectl gitops build ./clusters/production --cluster-version v1.33",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    runE(o),
 	}
 	cmd.Flags().StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default v1.34.0, or the kustomization's RenderApplications config)")
 	cmd.Flags().StringSliceVar(&o.DefinitionDirs, "definitions", nil, "directories of extra ComponentDefinition/TraitDefinition files (.cue or .yaml)")

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -39,15 +40,7 @@ func NewCmdImageSelect(streams IOStreams) *cobra.Command {
 		Example: "  kubectl gitops image select --policy imagepolicy.yaml --tags tags.txt\n" +
 			"  crane ls ghcr.io/org/app | kubectl gitops image select --policy clusters/apps.yaml --tags -",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE: runE(o),
 	}
 	cmd.Flags().StringVar(&o.PolicyFile, "policy", "", "file with the ImagePolicy, Application or imageRepository block")
 	cmd.Flags().StringVar(&o.TagsFile, "tags", "", "file with one tag per line (- for stdin)")
@@ -70,7 +63,7 @@ func (o *ImageSelectOptions) Validate() error {
 }
 
 // Run selects and prints the tag.
-func (o *ImageSelectOptions) Run() error {
+func (o *ImageSelectOptions) Run(ctx context.Context) error {
 	data, err := os.ReadFile(o.PolicyFile)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -37,15 +38,7 @@ func NewCmdImageSet(streams IOStreams) *cobra.Command {
 		Example: "  kubectl gitops image set --dir . --policy default:apps=ghcr.io/org/app:master-1a2b3c4-1700000500\n" +
 			"  kubectl gitops image set --dir apps --policy flux-system:app=ghcr.io/org/app:1.2.3@sha256:… --dry-run",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE: runE(o),
 	}
 	cmd.Flags().StringVar(&o.Dir, "dir", "", "directory to update (required)")
 	cmd.Flags().StringArrayVar(&o.PolicyArgs, "policy", nil, "NAMESPACE:NAME=IMAGE:TAG[@DIGEST]; repeat for several policies")
@@ -85,7 +78,7 @@ func (o *ImageSetOptions) Validate() error {
 }
 
 // Run updates the directory and prints the changes.
-func (o *ImageSetOptions) Run() error {
+func (o *ImageSetOptions) Run(ctx context.Context) error {
 	res, err := setters.UpdateDir(o.Dir, o.policies, setters.DirOptions{DryRun: o.DryRun})
 	for _, n := range res.Notes {
 		if n.Level == setters.Debug && !o.Verbose {

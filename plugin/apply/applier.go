@@ -1,0 +1,210 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/fluxcd/cli-utils/pkg/kstatus/polling"
+	"github.com/fluxcd/pkg/ssa"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+)
+
+// FieldManager is the server-side apply field manager of every object this
+// package applies, and the tooling name of its ApplySets.
+const FieldManager = "kubectl-gitops"
+
+// Annotations this package reads or writes on applied objects.
+const (
+	// PruneAnnotation set to PruneDisabled keeps an object in the cluster
+	// when it leaves its source.
+	PruneAnnotation = "oamgitops.dev/prune"
+	PruneDisabled   = "disabled"
+	// HashAnnotation records the hash of the object as last applied.
+	HashAnnotation = "oamgitops.dev/applied-hash"
+)
+
+// ErrEmptySet means Apply was given no objects and ApplyOptions.AllowEmpty
+// was false.
+var ErrEmptySet = errors.New("the source rendered no objects: refusing to prune everything it applied before (use --allow-empty to allow it)")
+
+// Applier applies object sets to one cluster.
+type Applier struct {
+	client  client.Client
+	manager *ssa.ResourceManager
+	tooling string
+}
+
+// NewApplier connects to the cluster of cfg. version is written into the
+// ApplySet tooling annotation (kubectl-gitops/<version>); empty means "v0".
+func NewApplier(cfg *rest.Config, version string) (*Applier, error) {
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cluster client: %w", err)
+	}
+	return newApplier(cfg, httpClient, version)
+}
+
+func newApplier(cfg *rest.Config, httpClient *http.Client, version string) (*Applier, error) {
+	mapper, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("cluster client: %w", err)
+	}
+	c, err := client.New(cfg, client.Options{HTTPClient: httpClient, Mapper: mapper})
+	if err != nil {
+		return nil, fmt.Errorf("cluster client: %w", err)
+	}
+	poller := polling.NewStatusPoller(c, mapper, polling.Options{})
+	manager := ssa.NewResourceManager(c, poller, ssa.Owner{Field: FieldManager, Group: "oamgitops.dev"})
+	if version == "" {
+		version = "v0"
+	}
+	return &Applier{client: c, manager: manager, tooling: FieldManager + "/" + version}, nil
+}
+
+// Inventory names the ApplySet parent of a source: a ConfigMap or a Secret.
+type Inventory struct {
+	// Kind is ConfigMap or Secret.
+	Kind      string
+	Namespace string
+	Name      string
+}
+
+// ApplyOptions configures one Apply.
+type ApplyOptions struct {
+	// Inventory is the ApplySet parent of the source. Required.
+	Inventory Inventory
+	// AllowEmpty lets an empty object set prune everything the previous
+	// apply left. Default false: an empty set fails with ErrEmptySet.
+	AllowEmpty bool
+	// Prune deletes members of the previous set that are not in this one.
+	// Default true.
+	Prune bool
+	// WaveTimeout bounds the wait for each wave to become healthy.
+	// Default 5 minutes.
+	WaveTimeout time.Duration
+	// PollInterval is how often health is polled. Default 2 seconds.
+	PollInterval time.Duration
+}
+
+// DefaultApplyOptions returns options for inventory inv.
+func DefaultApplyOptions(inv Inventory) ApplyOptions {
+	return ApplyOptions{Inventory: inv, Prune: true, WaveTimeout: 5 * time.Minute, PollInterval: 2 * time.Second}
+}
+
+func (o ApplyOptions) validate() error {
+	inv := o.Inventory
+	if inv.Kind != "ConfigMap" && inv.Kind != "Secret" {
+		return fmt.Errorf("inventory %s %s/%s: kind must be ConfigMap or Secret", inv.Kind, inv.Namespace, inv.Name)
+	}
+	if inv.Namespace == "" || inv.Name == "" {
+		return fmt.Errorf("inventory %s %s/%s: namespace and name are required", inv.Kind, inv.Namespace, inv.Name)
+	}
+	if o.WaveTimeout <= 0 || o.PollInterval <= 0 {
+		return fmt.Errorf("wave timeout and poll interval must be positive")
+	}
+	return nil
+}
+
+// Apply makes the cluster hold objects, wave by wave, records them in the
+// inventory's ApplySet and prunes what left the set. It returns what it did
+// to each object, also when it fails part way. objects are not modified.
+func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructured, opts ApplyOptions) (*ssa.ChangeSet, error) {
+	changes := ssa.NewChangeSet()
+	if err := opts.validate(); err != nil {
+		return changes, err
+	}
+	if len(objects) == 0 && !opts.AllowEmpty {
+		return changes, ErrEmptySet
+	}
+	set := newApplySet(opts.Inventory, a.tooling)
+	objects = copyObjects(objects)
+	for _, obj := range objects {
+		if obj.GetName() == set.parent.Name && obj.GetNamespace() == set.parent.Namespace &&
+			obj.GroupVersionKind().GroupKind() == set.parentGK() {
+			return changes, fmt.Errorf("%s: is the inventory of this source and cannot be one of its objects", subject(obj))
+		}
+		set.addMember(obj)
+	}
+	waves, err := planWaves(objects)
+	if err != nil {
+		return changes, err
+	}
+	previous, err := a.readParent(ctx, set)
+	if err != nil {
+		return changes, err
+	}
+	// Record the union of the old and new kinds first, so an interrupted
+	// apply leaves every member findable.
+	// When the source creates the parent's namespace, that waits for wave 0.
+	parentPending := false
+	if err := a.writeParent(ctx, set, previous, true); err != nil {
+		if !apierrors.IsNotFound(err) || !createsNamespace(objects, set.parent.Namespace) {
+			return changes, err
+		}
+		parentPending = true
+	}
+	waitOpts := ssa.WaitOptions{Interval: opts.PollInterval, Timeout: opts.WaveTimeout}
+	for i, w := range waves {
+		if err := a.waitHealthy(ctx, i, w.external, waitOpts); err != nil {
+			return changes, err
+		}
+		cs, err := a.applyObjects(ctx, w.objects)
+		if cs != nil {
+			changes.Append(cs.Entries)
+		}
+		if err != nil {
+			return changes, fmt.Errorf("wave %d: %w", i, err)
+		}
+		if err := a.waitHealthy(ctx, i, w.objects, waitOpts); err != nil {
+			return changes, err
+		}
+		if parentPending {
+			if err := a.writeParent(ctx, set, previous, true); err != nil {
+				return changes, err
+			}
+			parentPending = false
+		}
+	}
+	if opts.Prune {
+		kept, err := a.prune(ctx, set, previous, changes)
+		if err != nil {
+			return changes, err
+		}
+		for _, obj := range kept {
+			set.addMember(obj)
+		}
+	}
+	return changes, a.writeParent(ctx, set, previous, !opts.Prune)
+}
+
+func copyObjects(objects []*unstructured.Unstructured) []*unstructured.Unstructured {
+	out := make([]*unstructured.Unstructured, len(objects))
+	for i, o := range objects {
+		out[i] = o.DeepCopy()
+	}
+	return out
+}
+
+// subject names an object as Kind/namespace/name.
+func subject(obj *unstructured.Unstructured) string {
+	if obj.GetNamespace() == "" {
+		return obj.GetKind() + "/" + obj.GetName()
+	}
+	return obj.GetKind() + "/" + obj.GetNamespace() + "/" + obj.GetName()
+}
+
+func createsNamespace(objects []*unstructured.Unstructured, ns string) bool {
+	for _, obj := range objects {
+		if obj.GetKind() == "Namespace" && obj.GroupVersionKind().Group == "" && obj.GetName() == ns {
+			return true
+		}
+	}
+	return false
+}

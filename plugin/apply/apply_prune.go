@@ -1,0 +1,111 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/fluxcd/cli-utils/pkg/object"
+	"github.com/fluxcd/pkg/ssa"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// prune deletes the members of the previous set that are not in applied
+// (the entries of this apply), skipping those annotated
+// `oamgitops.dev/prune: disabled`, which it returns: they stay members.
+func (a *Applier) prune(ctx context.Context, s *applySet, prev previousSet, applied *ssa.ChangeSet) ([]*unstructured.Unstructured, error) {
+	if !prev.exists {
+		return nil, nil
+	}
+	keep := map[objKey]bool{}
+	for _, e := range applied.Entries {
+		keep[objKey{Group: e.ObjMetadata.GroupKind.Group, Kind: e.ObjMetadata.GroupKind.Kind,
+			Namespace: e.ObjMetadata.Namespace, Name: e.ObjMetadata.Name}] = true
+	}
+	var stale, kept []*unstructured.Unstructured
+	for _, gk := range sortedGroupKinds(prev.groupKinds) {
+		members, err := a.listMembers(ctx, s, gk, prev.namespaces)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
+			switch {
+			case keep[keyOf(m)]:
+			case m.GetAnnotations()[PruneAnnotation] == PruneDisabled:
+				kept = append(kept, m)
+				applied.Add(ssa.ChangeSetEntry{ObjMetadata: object.UnstructuredToObjMetadata(m),
+					GroupVersion: m.GroupVersionKind().Version, Subject: subject(m), Action: ssa.SkippedAction})
+			default:
+				stale = append(stale, m)
+			}
+		}
+	}
+	if len(stale) == 0 {
+		return kept, nil
+	}
+	cs, err := a.manager.DeleteAll(ctx, stale, ssa.DeleteOptions{
+		PropagationPolicy: "Background",
+		// Checked again on the live object right before the delete.
+		Exclusions: map[string]string{PruneAnnotation: PruneDisabled},
+	})
+	if cs != nil {
+		applied.Append(cs.Entries)
+	}
+	if err != nil {
+		return kept, fmt.Errorf("prune: %w", err)
+	}
+	return kept, nil
+}
+
+// listMembers lists the objects of kind gk labelled as members of s, in
+// the given namespaces (or cluster-wide for a cluster-scoped kind).
+func (a *Applier) listMembers(ctx context.Context, s *applySet, gk schema.GroupKind, namespaces map[string]bool) ([]*unstructured.Unstructured, error) {
+	mapping, err := a.client.RESTMapper().RESTMapping(gk)
+	if meta.IsNoMatchError(err) {
+		return nil, nil // the kind is gone (its CRD was deleted): so are its objects
+	}
+	if err != nil {
+		return nil, fmt.Errorf("prune: %s: %w", gk, err)
+	}
+	scopes := []string{""}
+	if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
+		scopes = sortedKeys(namespaces)
+	}
+	var out []*unstructured.Unstructured
+	for _, ns := range scopes {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(mapping.GroupVersionKind.GroupVersion().WithKind(gk.Kind + "List"))
+		opts := []client.ListOption{client.MatchingLabels{ApplySetPartOfLabel: s.id}}
+		if ns != "" {
+			opts = append(opts, client.InNamespace(ns))
+		}
+		if err := a.client.List(ctx, list, opts...); err != nil {
+			return nil, fmt.Errorf("prune: list %s in %q: %w", gk, ns, err)
+		}
+		for i := range list.Items {
+			out = append(out, &list.Items[i])
+		}
+	}
+	return out, nil
+}
+
+func sortedGroupKinds(set map[schema.GroupKind]bool) []schema.GroupKind {
+	out := make([]schema.GroupKind, 0, len(set))
+	for gk := range set {
+		out = append(out, gk)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+func sortedKeys(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

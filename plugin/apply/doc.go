@@ -1,0 +1,31 @@
+// Package apply puts a source's rendered objects into a cluster with
+// server-side apply (github.com/fluxcd/pkg/ssa) under one field manager,
+// kubectl-gitops.
+//
+// Apply works in waves. Wave 0 holds the cluster definitions
+// (CustomResourceDefinitions, Namespaces, ClusterRoles): they are applied and
+// waited for until established, so a CRD and its custom resources can live
+// in one source. The other objects follow in the order of their
+// `config.kubernetes.io/depends-on` annotations: an object goes in the wave
+// after every object it names. Each wave must be healthy (kstatus: Current)
+// before the next one starts; a wave that is not healthy within
+// ApplyOptions.WaveTimeout fails with a NotHealthyError naming each object
+// and why.
+//
+// The objects of a source form an ApplySet (KEP-3659) whose parent is a
+// ConfigMap or Secret: the parent carries the applyset.kubernetes.io/id
+// label and the tooling, contains-group-kinds and additional-namespaces
+// annotations, and every member the applyset.kubernetes.io/part-of label, so
+// `kubectl apply --prune --applyset` understands the set. After the last
+// wave, members of the previous set that are not in the new one are deleted,
+// except those annotated `oamgitops.dev/prune: disabled`. An empty set is
+// refused unless ApplyOptions.AllowEmpty: a render that comes out empty by
+// mistake must not delete everything.
+//
+// A re-apply of unchanged objects sends no write request, not even a
+// server-side dry-run: each object carries the hash of what was last applied
+// in the `oamgitops.dev/applied-hash` annotation, and an object whose live
+// state still holds that hash and every applied value is left alone. Any
+// other object goes through ssa's dry-run drift detection and is applied only
+// when the dry-run result differs from the live object.
+package apply
