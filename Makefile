@@ -69,7 +69,7 @@ cluster-up:
 cluster-down:
 	@$(GO) run ./hack/cluster down
 
-demo: build
+demo: build cluster-binaries
 	bash hack/demo.sh
 
 clean:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make demo: the seed's config repo, rendered the way users render it.
-# (The live-cluster half — Git server, registry, kube-apiserver — arrives with
-# `kubectl gitops sync`; until then the demo renders offline.)
+# make demo: the seed's story. First offline (render the config repo the way
+# users render it), then live: a local cluster and a Git server with the
+# seed's config repo, synced with kubectl gitops (hack/demo/main.go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=testdata/seed-repo
@@ -17,3 +17,6 @@ PATH="$PWD/$bin:$PATH" kubectl gitops build "$repo/apps"
 
 step "render-application standalone on apps/my-app.yaml, objects only"
 "$bin/render-application" "$repo/apps/my-app.yaml" | grep -E '^kind:'
+
+step "the live story: a local cluster, a Git server, kubectl gitops sync / diff"
+go run ./hack/demo -bin "$bin/kubectl-gitops"

@@ -14,6 +14,8 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+
+	"github.com/oamgitops/kubectl-gitops/krm/oam"
 )
 
 // FieldManager is the server-side apply field manager of every object this
@@ -91,6 +93,21 @@ type ApplyOptions struct {
 	WaveTimeout time.Duration
 	// PollInterval is how often health is polled. Default 2 seconds.
 	PollInterval time.Duration
+	// Health judges objects before kstatus does: objects it gives a
+	// verdict for are healthy when it says so (see DefinitionHealth).
+	// Default nil: kstatus judges every object.
+	Health HealthFunc
+	// Revision is what the objects were rendered from (a commit): the
+	// inventory records it, and adds it to its history, once every wave
+	// is healthy. Default "": no revision is recorded.
+	Revision string
+	// Applications are the Applications the objects were rendered from:
+	// the inventory records the type and traits of each component from
+	// them. Default nil: from the labels of the rendered objects (which
+	// do not name patch traits such as scaler).
+	Applications []*oam.Application
+	// Now is the clock of the history. Default nil: time.Now.
+	Now func() time.Time
 }
 
 // DefaultApplyOptions returns options for inventory inv.
@@ -98,13 +115,19 @@ func DefaultApplyOptions(inv Inventory) ApplyOptions {
 	return ApplyOptions{Inventory: inv, Prune: true, WaveTimeout: 5 * time.Minute, PollInterval: 2 * time.Second}
 }
 
-func (o ApplyOptions) validate() error {
-	inv := o.Inventory
+func (inv Inventory) validate() error {
 	if inv.Kind != "ConfigMap" && inv.Kind != "Secret" {
 		return fmt.Errorf("inventory %s %s/%s: kind must be ConfigMap or Secret", inv.Kind, inv.Namespace, inv.Name)
 	}
 	if inv.Namespace == "" || inv.Name == "" {
 		return fmt.Errorf("inventory %s %s/%s: namespace and name are required", inv.Kind, inv.Namespace, inv.Name)
+	}
+	return nil
+}
+
+func (o ApplyOptions) validate() error {
+	if err := o.Inventory.validate(); err != nil {
+		return err
 	}
 	if o.WaveTimeout <= 0 || o.PollInterval <= 0 {
 		return fmt.Errorf("wave timeout and poll interval must be positive")
@@ -144,16 +167,16 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 	// apply leaves every member findable.
 	// When the source creates the parent's namespace, that waits for wave 0.
 	parentPending := false
-	if err := a.writeParent(ctx, set, previous, true); err != nil {
+	if err := a.writeParent(ctx, set, previous, true, previous.record); err != nil {
 		if !apierrors.IsNotFound(err) || !createsNamespace(objects, set.parent.Namespace) {
 			return changes, err
 		}
 		parentPending = true
 	}
-	waitOpts := ssa.WaitOptions{Interval: opts.PollInterval, Timeout: opts.WaveTimeout}
+	observed := map[objKey]ObjectHealth{}
 	for i, w := range waves {
-		if err := a.waitHealthy(ctx, i, w.external, waitOpts); err != nil {
-			return changes, err
+		if err := a.waitHealthy(ctx, i, w.external, opts, map[objKey]ObjectHealth{}); err != nil {
+			return changes, a.recordFailure(ctx, set, previous, parentPending, objects, observed, opts, err)
 		}
 		cs, err := a.applyObjects(ctx, w.objects)
 		if cs != nil {
@@ -162,18 +185,18 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 		if err != nil {
 			return changes, fmt.Errorf("wave %d: %w", i, err)
 		}
-		if err := a.waitHealthy(ctx, i, w.objects, waitOpts); err != nil {
-			return changes, err
+		if err := a.waitHealthy(ctx, i, w.objects, opts, observed); err != nil {
+			return changes, a.recordFailure(ctx, set, previous, parentPending, objects, observed, opts, err)
 		}
 		if parentPending {
-			if err := a.writeParent(ctx, set, previous, true); err != nil {
+			if err := a.writeParent(ctx, set, previous, true, previous.record); err != nil {
 				return changes, err
 			}
 			parentPending = false
 		}
 	}
 	if opts.Prune {
-		kept, err := a.prune(ctx, set, previous, changes)
+		kept, err := a.prune(ctx, set, previous, changes, opts)
 		if err != nil {
 			return changes, err
 		}
@@ -181,7 +204,30 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 			set.addMember(obj)
 		}
 	}
-	return changes, a.writeParent(ctx, set, previous, !opts.Prune)
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	rec := previous.record.applied(opts.Revision, now())
+	rec.components = componentHealth(objects, observed, opts.Applications)
+	return changes, a.writeParent(ctx, set, previous, !opts.Prune, rec)
+}
+
+// recordFailure records the health of the components in the parent after
+// a wave did not become healthy, and returns err. The revision and history
+// stay those of the last apply that became healthy.
+func (a *Applier) recordFailure(ctx context.Context, set *applySet, prev previousSet, parentPending bool,
+	objects []*unstructured.Unstructured, observed map[objKey]ObjectHealth, opts ApplyOptions, err error) error {
+	var nh *NotHealthyError
+	if parentPending || !errors.As(err, &nh) {
+		return err
+	}
+	rec := prev.record
+	rec.components = componentHealth(objects, observed, opts.Applications)
+	if werr := a.writeParent(ctx, set, prev, true, rec); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
 }
 
 func copyObjects(objects []*unstructured.Unstructured) []*unstructured.Unstructured {

@@ -14,9 +14,10 @@ import (
 )
 
 // prune deletes the members of the previous set that are not in applied
-// (the entries of this apply), skipping those annotated
-// `oamgitops.dev/prune: disabled`, which it returns: they stay members.
-func (a *Applier) prune(ctx context.Context, s *applySet, prev previousSet, applied *ssa.ChangeSet) ([]*unstructured.Unstructured, error) {
+// (the entries of this apply), in reverse dependency order, skipping those
+// annotated `oamgitops.dev/prune: disabled`, which it returns: they stay
+// members.
+func (a *Applier) prune(ctx context.Context, s *applySet, prev previousSet, applied *ssa.ChangeSet, opts ApplyOptions) ([]*unstructured.Unstructured, error) {
 	if !prev.exists {
 		return nil, nil
 	}
@@ -46,14 +47,8 @@ func (a *Applier) prune(ctx context.Context, s *applySet, prev previousSet, appl
 	if len(stale) == 0 {
 		return kept, nil
 	}
-	cs, err := a.manager.DeleteAll(ctx, stale, ssa.DeleteOptions{
-		PropagationPolicy: "Background",
-		// Checked again on the live object right before the delete.
-		Exclusions: map[string]string{PruneAnnotation: PruneDisabled},
-	})
-	if cs != nil {
-		applied.Append(cs.Entries)
-	}
+	cs, err := a.deleteInWaves(ctx, stale, ssa.WaitOptions{Interval: opts.PollInterval, Timeout: opts.WaveTimeout})
+	applied.Append(cs.Entries)
 	if err != nil {
 		return kept, fmt.Errorf("prune: %w", err)
 	}

@@ -5,24 +5,37 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
-	"github.com/fluxcd/cli-utils/pkg/object"
-	"github.com/fluxcd/pkg/ssa"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// ObjectHealth is the health of one object that kept a wave waiting.
+// UnhealthyStatus is the Status of an object that its health rule
+// (ApplyOptions.Health) judged not healthy.
+const UnhealthyStatus = "Unhealthy"
+
+// ErrFailed means an object of a wave reached kstatus Failed: waiting longer
+// would not help.
+var ErrFailed = errors.New("an object failed")
+
+// ObjectHealth is the health of one object.
 type ObjectHealth struct {
 	// Subject is Kind/namespace/name.
 	Subject string
-	// Status is the kstatus status: InProgress, Failed, NotFound, …
+	// Status is the kstatus status (Current, InProgress, Failed,
+	// NotFound, Unknown, …), or Unhealthy when the health rule of
+	// ApplyOptions.Health judged the object not healthy; Current when it
+	// judged it healthy.
 	Status string
-	// Message says why, as kstatus reads it from the object.
+	// Message says why, as kstatus or the health rule reads it.
 	Message string
 }
+
+// Healthy reports whether the status is Current.
+func (h ObjectHealth) Healthy() bool { return h.Status == string(status.CurrentStatus) }
 
 // NotHealthyError means objects of a wave (or objects of other sources it
 // depends on) did not become healthy in time, or failed.
@@ -30,7 +43,8 @@ type NotHealthyError struct {
 	// Wave is the index of the wave that was waiting.
 	Wave    int
 	Objects []ObjectHealth
-	// Err is the error of the wait.
+	// Err is the error of the wait: a timeout (wrapping
+	// context.DeadlineExceeded) or ErrFailed.
 	Err error
 }
 
@@ -50,31 +64,58 @@ func (e *NotHealthyError) Error() string {
 
 func (e *NotHealthyError) Unwrap() error { return e.Err }
 
-// waitHealthy waits until every object is Current (kstatus).
-func (a *Applier) waitHealthy(ctx context.Context, wave int, objects []*unstructured.Unstructured, opts ssa.WaitOptions) error {
-	if len(objects) == 0 {
-		return nil
-	}
-	set := object.UnstructuredSetToObjMetadataSet(objects)
-	err := a.manager.WaitForSetWithContext(ctx, set, opts)
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, context.Canceled) {
-		return err
-	}
-	nh := &NotHealthyError{Wave: wave, Err: err}
-	for _, obj := range objects {
-		h := a.health(ctx, obj)
-		if h.Status != string(status.CurrentStatus) {
-			nh.Objects = append(nh.Objects, h)
+// waitHealthy polls objects until each is healthy, one of them Failed, or
+// the wave timeout passes. observed (not nil) gets the last health read of
+// each.
+func (a *Applier) waitHealthy(ctx context.Context, wave int, objects []*unstructured.Unstructured, opts ApplyOptions, observed map[objKey]ObjectHealth) error {
+	deadline := time.Now().Add(opts.WaveTimeout)
+	pending := objects
+	for len(pending) > 0 {
+		var waiting []*unstructured.Unstructured
+		var failed []ObjectHealth
+		for _, obj := range pending {
+			h := a.health(ctx, obj, opts.Health)
+			observed[keyOf(obj)] = h
+			if h.Healthy() {
+				continue
+			}
+			if h.Status == string(status.FailedStatus) {
+				failed = append(failed, h)
+			}
+			waiting = append(waiting, obj)
+		}
+		pending = waiting
+		if len(failed) > 0 {
+			return &NotHealthyError{Wave: wave, Objects: failed, Err: ErrFailed}
+		}
+		if len(pending) == 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !time.Now().Before(deadline) {
+			nh := &NotHealthyError{Wave: wave, Err: fmt.Errorf("timed out after %s: %w", opts.WaveTimeout, context.DeadlineExceeded)}
+			for _, obj := range pending {
+				nh.Objects = append(nh.Objects, observed[keyOf(obj)])
+			}
+			return nh
+		}
+		t := time.NewTimer(min(opts.PollInterval, time.Until(deadline)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
 		}
 	}
-	return nh
+	return nil
 }
 
-// health reads obj's kstatus now.
-func (a *Applier) health(ctx context.Context, obj *unstructured.Unstructured) ObjectHealth {
+// health reads obj now and judges it: by check when it gives a verdict,
+// else by kstatus. An object check judges not healthy that kstatus sees
+// Failed is Failed.
+func (a *Applier) health(ctx context.Context, obj *unstructured.Unstructured, check HealthFunc) ObjectHealth {
 	h := ObjectHealth{Subject: subject(obj)}
 	gvk := obj.GroupVersionKind()
 	if gvk.Version == "" {
@@ -94,9 +135,27 @@ func (a *Applier) health(ctx context.Context, obj *unstructured.Unstructured) Ob
 		}
 		return h
 	}
-	res, err := status.Compute(live)
-	if err != nil {
-		h.Status, h.Message = string(status.UnknownStatus), err.Error()
+	res, kerr := status.Compute(live)
+	if check != nil {
+		v, ok, err := check(live)
+		switch {
+		case err != nil:
+			h.Status, h.Message = string(status.UnknownStatus), "health rule: "+err.Error()
+			return h
+		case ok && v.Healthy:
+			h.Status, h.Message = string(status.CurrentStatus), v.Message
+			return h
+		case ok:
+			h.Status, h.Message = UnhealthyStatus, v.Message
+			if kerr == nil && res.Status == status.FailedStatus {
+				h.Status = string(status.FailedStatus)
+				h.Message = strings.TrimPrefix(v.Message+": "+res.Message, ": ")
+			}
+			return h
+		}
+	}
+	if kerr != nil {
+		h.Status, h.Message = string(status.UnknownStatus), kerr.Error()
 		return h
 	}
 	h.Status, h.Message = string(res.Status), res.Message

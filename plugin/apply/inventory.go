@@ -46,6 +46,7 @@ type previousSet struct {
 	exists     bool
 	groupKinds map[schema.GroupKind]bool
 	namespaces map[string]bool
+	record     record
 }
 
 func newApplySet(inv Inventory, tooling string) *applySet {
@@ -98,12 +99,13 @@ func (a *Applier) readParent(ctx context.Context, s *applySet) (previousSet, err
 		prev.namespaces[ns] = true
 	}
 	prev.namespaces[s.parent.Namespace] = true
+	prev.record = readRecord(anns)
 	return prev, nil
 }
 
 // writeParent applies the parent with the set's kinds and namespaces, or
-// with their union with the previous record when union is true.
-func (a *Applier) writeParent(ctx context.Context, s *applySet, prev previousSet, union bool) error {
+// with their union with the previous record when union is true, and rec.
+func (a *Applier) writeParent(ctx context.Context, s *applySet, prev previousSet, union bool, rec record) error {
 	gks := map[string]bool{}
 	nss := map[string]bool{}
 	for gk := range s.groupKinds {
@@ -127,11 +129,15 @@ func (a *Applier) writeParent(ctx context.Context, s *applySet, prev previousSet
 	parent.SetNamespace(s.parent.Namespace)
 	parent.SetName(s.parent.Name)
 	parent.SetLabels(map[string]string{ApplySetIDLabel: s.id})
-	parent.SetAnnotations(map[string]string{
+	anns := map[string]string{
 		ApplySetToolingAnnotation:    s.tooling,
 		ApplySetGroupKindsAnnotation: joinSorted(gks),
 		ApplySetNamespacesAnnotation: joinSorted(nss),
-	})
+	}
+	if err := rec.annotate(anns); err != nil {
+		return fmt.Errorf("inventory %s: %w", s.parentName(), err)
+	}
+	parent.SetAnnotations(anns)
 	if _, err := a.applyObjects(ctx, []*unstructured.Unstructured{parent}); err != nil {
 		return fmt.Errorf("inventory %s: %w", s.parentName(), err)
 	}

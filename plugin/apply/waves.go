@@ -9,12 +9,14 @@ import (
 	"github.com/fluxcd/pkg/ssa/utils"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/oamgitops/kubectl-gitops/krm/order"
 )
 
 // DependsOnAnnotation lists the objects an object waits for, comma
 // separated: `<group>/namespaces/<namespace>/<kind>/<name>` or
 // `<group>/<kind>/<name>` (cluster-scoped); the core group is empty.
-const DependsOnAnnotation = "config.kubernetes.io/depends-on"
+const DependsOnAnnotation = order.Annotation
 
 // objKey identifies an object in one cluster.
 type objKey struct {
@@ -39,17 +41,13 @@ func keyOf(obj *unstructured.Unstructured) objKey {
 
 // parseDependsOn reads a depends-on annotation value.
 func parseDependsOn(value string) ([]objKey, error) {
-	var keys []objKey
-	for _, ref := range splitList(value) {
-		parts := strings.Split(ref, "/")
-		switch {
-		case len(parts) == 3:
-			keys = append(keys, objKey{Group: parts[0], Kind: parts[1], Name: parts[2]})
-		case len(parts) == 5 && parts[1] == "namespaces":
-			keys = append(keys, objKey{Group: parts[0], Namespace: parts[2], Kind: parts[3], Name: parts[4]})
-		default:
-			return nil, fmt.Errorf("%q: want <group>/namespaces/<namespace>/<kind>/<name> or <group>/<kind>/<name>", ref)
-		}
+	refs, err := order.ParseDependsOn(value)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]objKey, len(refs))
+	for i, r := range refs {
+		keys[i] = objKey{Group: r.Group, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}
 	}
 	return keys, nil
 }

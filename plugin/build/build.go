@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/oamgitops/kubectl-gitops/krm/oam"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
 )
 
@@ -37,6 +38,10 @@ type Options struct {
 // Result is what a build produced.
 type Result struct {
 	Objects []*yaml.RNode
+	// Applications are the OAM Applications the build expanded, as they
+	// were before rendering (copies). Callers read the components that
+	// render to nothing, such as nested `kustomize` sources, from them.
+	Applications []*yaml.RNode
 	// Results are the functions' results (warnings; errors only when Dir
 	// also returns ErrRender).
 	Results framework.Results
@@ -72,6 +77,9 @@ func Dir(ctx context.Context, dir string, opts Options) (*Result, error) {
 		}
 		items = rm.ToRNodeSlice()
 		for _, cfg := range fsys.ordered() {
+			if cfg.GetKind() == render.ConfigKind && !rendered {
+				res.Applications = applications(items)
+			}
 			if items, err = run(opts, cfg, items, res); err != nil {
 				return res, err
 			}
@@ -81,6 +89,7 @@ func Dir(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if !rendered {
+		res.Applications = applications(items)
 		cfg := opts.Config
 		if cfg == nil {
 			cfg = &render.Config{APIVersion: render.ConfigAPIVersion, Kind: render.ConfigKind}
@@ -114,6 +123,17 @@ func run(opts Options, cfg *yaml.RNode, items []*yaml.RNode, res *Result) ([]*ya
 		return nil, fmt.Errorf("%s %s: %w", cfg.GetKind(), cfg.GetName(), err)
 	}
 	return rl.Items, nil
+}
+
+// applications returns copies of the OAM Applications among items.
+func applications(items []*yaml.RNode) []*yaml.RNode {
+	var apps []*yaml.RNode
+	for _, it := range items {
+		if oam.IsApplication(it) {
+			apps = append(apps, it.Copy())
+		}
+	}
+	return apps
 }
 
 func hasKustomization(dir string) bool {

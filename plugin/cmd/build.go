@@ -64,25 +64,9 @@ func (o *BuildOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	builtins, err := catalog.Registry()
+	opts, err := buildOptions(o.ClusterVersion, o.DefinitionDirs)
 	if err != nil {
-		return fmt.Errorf("loading the built-in definitions: %w", err)
-	}
-	opts := build.Options{
-		Render: render.Function{Builtins: builtins, LoadDir: catalog.LoadDir},
-		Functions: map[string]framework.ResourceListProcessor{
-			apppatch.ConfigKind: apppatch.Function{},
-			setters.ConfigKind:  setters.Function{},
-		},
-	}
-	if o.ClusterVersion != "" || len(o.DefinitionDirs) > 0 {
-		cfg := &render.Config{APIVersion: render.ConfigAPIVersion, Kind: render.ConfigKind}
-		cfg.Spec.ClusterVersion = o.ClusterVersion
-		cfg.Spec.DefinitionDirs = o.DefinitionDirs
-		if err := cfg.Default(); err != nil {
-			return err
-		}
-		opts.Config = cfg
+		return err
 	}
 	res, err := build.Dir(ctx, o.Dir, opts)
 	if res != nil {
@@ -101,6 +85,33 @@ func (o *BuildOptions) Run(ctx context.Context) error {
 		kioutil.IdAnnotation, kioutil.LegacyIdAnnotation,
 	}}
 	return w.Write(res.Objects)
+}
+
+// buildOptions are the build options of every command: the built-in
+// definitions and this project's functions in process, and a render config
+// when clusterVersion or definitionDirs are given.
+func buildOptions(clusterVersion string, definitionDirs []string) (build.Options, error) {
+	builtins, err := catalog.Registry()
+	if err != nil {
+		return build.Options{}, fmt.Errorf("loading the built-in definitions: %w", err)
+	}
+	opts := build.Options{
+		Render: render.Function{Builtins: builtins, LoadDir: catalog.LoadDir},
+		Functions: map[string]framework.ResourceListProcessor{
+			apppatch.ConfigKind: apppatch.Function{},
+			setters.ConfigKind:  setters.Function{},
+		},
+	}
+	if clusterVersion != "" || len(definitionDirs) > 0 {
+		cfg := &render.Config{APIVersion: render.ConfigAPIVersion, Kind: render.ConfigKind}
+		cfg.Spec.ClusterVersion = clusterVersion
+		cfg.Spec.DefinitionDirs = definitionDirs
+		if err := cfg.Default(); err != nil {
+			return build.Options{}, err
+		}
+		opts.Config = cfg
+	}
+	return opts, nil
 }
 
 func countErrors(res *build.Result) int {

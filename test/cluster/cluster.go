@@ -146,6 +146,10 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		{"kube-controller-manager", c.Binaries.ControllerManager, []string{
 			"--kubeconfig=" + c.Kubeconfig, "--leader-elect=false", "--secure-port=0",
 			"--controllers=*,-nodeipam,-serviceaccount-token",
+			// kwok renews no node lease here (its node watch fails
+			// against this API server): without this, the node turns
+			// NotReady 50s after start and every pod loses Ready.
+			"--node-monitor-grace-period=24h",
 			"--service-account-private-key-file=" + d("sa.key")}},
 		{"kube-scheduler", c.Binaries.Scheduler, []string{
 			"--kubeconfig=" + c.Kubeconfig, "--leader-elect=false", "--secure-port=0"}},

@@ -1,0 +1,244 @@
+// Command demo runs the seed's story against real parts on this machine:
+// a local cluster (test/cluster), a Git server with basic auth
+// (test/gitserver) holding testdata/seed-repo, and the built kubectl-gitops.
+// It syncs the infrastructure (the MySQL operator, then its MysqlCluster
+// once the operator is healthy), then the app; changes the Ingress domain in
+// Git and syncs again; reverts it; removes the app's file and syncs (prune).
+// Everything it starts stops when it ends.
+//
+// Usage: go run ./hack/demo [-bin bin/kubectl-gitops]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/oamgitops/kubectl-gitops/test/cluster"
+	"github.com/oamgitops/kubectl-gitops/test/gitserver"
+)
+
+// demoUser and demoPassword guard the demo's Git server; the password lives
+// only in this process and the cluster's git-secret.
+const demoUser = "demo"
+
+func main() {
+	bin := flag.String("bin", "bin/kubectl-gitops", "the kubectl-gitops binary")
+	flag.Parse()
+	if err := run(*bin); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin string) error {
+	bin, err := filepath.Abs(bin)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+
+	step("starting a local cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok)")
+	c, err := cluster.StartWithOptions(ctx, cluster.Options{Log: os.Stderr})
+	if err != nil {
+		return err
+	}
+	defer c.Stop()
+
+	step("starting a Git server with basic auth and pushing testdata/seed-repo to it")
+	password := fmt.Sprintf("demo-%d", time.Now().UnixNano())
+	srv, err := gitserver.New(gitserver.Options{Username: demoUser, Password: password})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	repo, err := seedRepo(srv)
+	if err != nil {
+		return err
+	}
+	fmt.Println("config repo:", srv.URL("config"), "(clone:", repo.Work+")")
+
+	step("creating git-secret and mysql-secret, as the seed asks")
+	for _, s := range []*corev1.Secret{
+		{ObjectMeta: metav1.ObjectMeta{Name: "git-secret", Namespace: "default"},
+			StringData: map[string]string{"username": demoUser, "password": password}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "mysql-secret", Namespace: "default"},
+			StringData: map[string]string{"ROOT_PASSWORD": "demo-root-password"}},
+	} {
+		if _, err := c.Client.CoreV1().Secrets("default").Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+
+	k := kubectl{bin: c.Binaries.Kubectl, kubeconfig: c.Kubeconfig}
+	g := gitops{bin: bin, kubeconfig: c.Kubeconfig, dir: repo.Work, cache: filepath.Join(c.Dir, "git-cache")}
+
+	step("kubectl gitops sync clusters/infra.yaml   (operator first; MysqlCluster once it is healthy)")
+	if err := g.run("sync", "clusters/infra.yaml"); err != nil {
+		return err
+	}
+	step("kubectl gitops sync clusters/apps.yaml    (my-app: Deployment, Service, Ingress)")
+	if err := g.run("sync", "clusters/apps.yaml"); err != nil {
+		return err
+	}
+	k.run("get", "deployments,services,ingresses,mysqlclusters", "-n", "default")
+
+	step("changing the Ingress domain in Git: kubectl gitops diff, then sync")
+	if err := edit(repo, "apps/my-app.yaml", "domain: testsvc.example.com", "domain: newsvc.example.com", "change the domain"); err != nil {
+		return err
+	}
+	_ = g.run("diff", "clusters/apps.yaml") // exits 1: there is a difference
+	if err := g.run("sync", "clusters/apps.yaml"); err != nil {
+		return err
+	}
+	k.run("get", "ingress", "my-server", "-n", "default")
+
+	step("rolling back with git revert: the next sync converges to it")
+	if err := git(repo.Work, "revert", "--no-edit", "HEAD"); err != nil {
+		return err
+	}
+	if err := repo.Push(); err != nil {
+		return err
+	}
+	if err := g.run("sync", "clusters/apps.yaml"); err != nil {
+		return err
+	}
+	k.run("get", "ingress", "my-server", "-n", "default")
+
+	step("a second sync with nothing new changes nothing")
+	if err := g.run("sync", "clusters/infra.yaml"); err != nil {
+		return err
+	}
+
+	step("adding apps/hello.yaml in a commit brings up a second app")
+	if err := repo.WriteFiles(map[string]string{"apps/hello.yaml": helloApp}); err != nil {
+		return err
+	}
+	if _, err := repo.Commit("add hello"); err != nil {
+		return err
+	}
+	if err := repo.Push(); err != nil {
+		return err
+	}
+	if err := g.run("sync", "clusters/apps.yaml"); err != nil {
+		return err
+	}
+
+	step("removing apps/my-app.yaml from Git prunes its objects")
+	if err := git(repo.Work, "rm", "--quiet", "apps/my-app.yaml"); err != nil {
+		return err
+	}
+	if _, err := repo.Commit("remove my-app"); err != nil {
+		return err
+	}
+	if err := repo.Push(); err != nil {
+		return err
+	}
+	if err := g.run("sync", "clusters/apps.yaml"); err != nil {
+		return err
+	}
+	k.run("get", "deployments,services,ingresses", "-n", "default")
+	step("done: everything the demo started is stopping now")
+	return nil
+}
+
+// helloApp is a second application the demo adds and keeps.
+const helloApp = `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: hello
+  namespace: default
+spec:
+  components:
+    - name: hello
+      type: webservice
+      properties:
+        image: registry.example/hello:1.0.0
+        ports:
+          - port: 8080
+            expose: true
+`
+
+// seedRepo pushes testdata/seed-repo with clusters/*.yaml pointing at srv.
+func seedRepo(srv *gitserver.Server) (*gitserver.Repo, error) {
+	repo, err := srv.Create("config")
+	if err != nil {
+		return nil, err
+	}
+	if err := repo.CopyTree("testdata/seed-repo"); err != nil {
+		return nil, err
+	}
+	files := map[string]string{}
+	for _, name := range []string{"clusters/infra.yaml", "clusters/apps.yaml"} {
+		data, err := os.ReadFile(filepath.Join(repo.Work, name))
+		if err != nil {
+			return nil, err
+		}
+		files[name] = strings.ReplaceAll(string(data), "url: http://127.0.0.1:0/config.git", "url: "+srv.URL("config"))
+	}
+	if err := repo.WriteFiles(files); err != nil {
+		return nil, err
+	}
+	if _, err := repo.Commit("seed config repo"); err != nil {
+		return nil, err
+	}
+	return repo, repo.Push()
+}
+
+func edit(repo *gitserver.Repo, file, old, new, message string) error {
+	data, err := os.ReadFile(filepath.Join(repo.Work, file))
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(string(data), old) {
+		return fmt.Errorf("%s: %q not found", file, old)
+	}
+	if err := repo.WriteFiles(map[string]string{file: strings.Replace(string(data), old, new, 1)}); err != nil {
+		return err
+	}
+	if _, err := repo.Commit(message); err != nil {
+		return err
+	}
+	return repo.Push()
+}
+
+type gitops struct{ bin, kubeconfig, dir, cache string }
+
+func (g gitops) run(args ...string) error {
+	fmt.Printf("$ kubectl gitops %s\n", strings.Join(args, " "))
+	cmd := exec.Command(g.bin, append(args, "--kubeconfig", g.kubeconfig)...)
+	cmd.Dir = g.dir
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+g.cache)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	return cmd.Run()
+}
+
+type kubectl struct{ bin, kubeconfig string }
+
+func (k kubectl) run(args ...string) {
+	fmt.Printf("$ kubectl %s\n", strings.Join(args, " "))
+	cmd := exec.Command(k.bin, append(args, "--kubeconfig", k.kubeconfig)...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	_ = cmd.Run()
+}
+
+func git(dir string, args ...string) error {
+	cmd := exec.Command("git", append([]string{"-c", "user.name=demo", "-c", "user.email=demo@example.invalid"}, args...)...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+func step(s string) { fmt.Printf("\n\033[1m== %s\033[0m\n", s) }

@@ -1,0 +1,198 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/spf13/pflag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/oamgitops/kubectl-gitops/krm/render"
+	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
+)
+
+// Environment variables holding Git credentials for sources that name no
+// Secret.
+const (
+	EnvGitUsername = "GIT_USERNAME"
+	EnvGitPassword = "GIT_PASSWORD"
+)
+
+// SourceOptions are what every command taking a SOURCE shares: the
+// source, as a file or directory of Applications or as flags, and the
+// cluster flags.
+type SourceOptions struct {
+	IOStreams
+	ConfigFlags *genericclioptions.ConfigFlags
+
+	// Arg is the SOURCE argument: a file or directory of Applications.
+	Arg string
+	// Repo, the ref fields, Path, Secret and Name declare a source by flags.
+	Repo, Branch, Tag, SemVer, Commit, Path, Secret, Name string
+	// ClusterVersion overrides the version templates see (default: the
+	// cluster's).
+	ClusterVersion string
+
+	// Filled by complete.
+	namespace  string
+	restConfig *rest.Config
+}
+
+func newSourceOptions(streams IOStreams) SourceOptions {
+	return SourceOptions{IOStreams: streams, ConfigFlags: genericclioptions.NewConfigFlags(true)}
+}
+
+func (o *SourceOptions) addFlags(fs *pflag.FlagSet) {
+	o.ConfigFlags.AddFlags(fs)
+	fs.StringVar(&o.Repo, "repo", "", "Git repository URL of a source declared by flags (instead of SOURCE)")
+	fs.StringVar(&o.Branch, "branch", "", "branch to follow (with --repo)")
+	fs.StringVar(&o.Tag, "tag", "", "tag to check out (with --repo)")
+	fs.StringVar(&o.SemVer, "semver", "", "semver range over the tags (with --repo)")
+	fs.StringVar(&o.Commit, "commit", "", "commit to check out (with --repo)")
+	fs.StringVar(&o.Path, "path", "", "directory in the repository to build (with --repo; default the root)")
+	fs.StringVar(&o.Secret, "secret", "", "Secret in the namespace with the Git credentials (username/password, bearerToken, …); "+
+		"without one, "+EnvGitUsername+"/"+EnvGitPassword+" are used when set")
+	fs.StringVar(&o.Name, "name", "", "name of a source declared by flags (default: repository name and path)")
+	fs.StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default: the cluster's)")
+}
+
+// complete reads the argument and the kubeconfig.
+func (o *SourceOptions) complete(args []string) error {
+	switch len(args) {
+	case 0:
+	case 1:
+		o.Arg = args[0]
+	default:
+		return fmt.Errorf("want one SOURCE, got %d arguments", len(args))
+	}
+	ns, _, err := o.ConfigFlags.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	o.namespace = ns
+	if o.restConfig, err = o.ConfigFlags.ToRESTConfig(); err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	return nil
+}
+
+// validate checks that exactly one way of declaring the source is used.
+func (o *SourceOptions) validate() error {
+	flags := o.Branch != "" || o.Tag != "" || o.SemVer != "" || o.Commit != "" || o.Path != "" || o.Name != ""
+	switch {
+	case o.Arg != "" && o.Repo != "":
+		return errors.New("give either SOURCE or --repo, not both")
+	case o.Arg == "" && o.Repo == "":
+		return errors.New("no source: give a file or directory of Applications (clusters/apps.yaml), or --repo URL --branch B --path P")
+	case o.Arg != "" && flags:
+		return errors.New("--branch, --tag, --semver, --commit, --path and --name go with --repo; SOURCE declares its own")
+	}
+	if o.Repo != "" {
+		if err := o.flagRef().Validate(); err != nil {
+			return fmt.Errorf("--branch/--tag/--semver/--commit: %w", err)
+		}
+	}
+	if o.ClusterVersion != "" {
+		if _, err := render.ParseClusterVersion(o.ClusterVersion); err != nil {
+			return fmt.Errorf("--cluster-version: %w", err)
+		}
+	}
+	return nil
+}
+
+func (o *SourceOptions) flagRef() source.Ref {
+	return source.Ref{Branch: o.Branch, Tag: o.Tag, SemVer: o.SemVer, Commit: o.Commit}
+}
+
+// sources resolves the SOURCE argument or the flags.
+func (o *SourceOptions) sources() ([]reconcile.Source, error) {
+	if o.Repo != "" {
+		name := o.Name
+		if name == "" {
+			name = repoName(o.Repo)
+			if p := strings.Trim(path.Clean("/"+o.Path), "/"); p != "" {
+				name += "/" + p
+			}
+		}
+		return []reconcile.Source{{Name: name, Namespace: o.namespace, URL: o.Repo, Ref: o.flagRef(),
+			Path: o.Path, SecretRef: o.Secret, Prune: true}}, nil
+	}
+	nodes, err := reconcile.ReadApplications(o.Arg)
+	if err != nil {
+		return nil, err
+	}
+	srcs, err := reconcile.FromApplications(nodes, o.namespace, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("%s: %w; declare a source with --repo URL instead", o.Arg, reconcile.ErrNoSources)
+	}
+	return srcs, nil
+}
+
+// repoName is the last element of a repository URL without .git.
+func repoName(url string) string {
+	url = strings.TrimSuffix(strings.TrimRight(url, "/"), ".git")
+	if i := strings.LastIndexAny(url, "/:"); i >= 0 {
+		url = url[i+1:]
+	}
+	if url == "" {
+		return "source"
+	}
+	return url
+}
+
+// credentials reads a source's Secret from the cluster, or the
+// environment for a source without one.
+func credentials(client kubernetes.Interface) reconcile.CredentialsFunc {
+	return func(ctx context.Context, namespace, name string) (source.Auth, error) {
+		if name == "" {
+			return source.Auth{Username: os.Getenv(EnvGitUsername), Password: os.Getenv(EnvGitPassword)}, nil
+		}
+		secret, err := client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return source.Auth{}, fmt.Errorf("Secret %s/%s not found; create it with `kubectl create secret generic %s -n %s "+
+				"--from-literal=username=USER --from-literal=password=TOKEN`", namespace, name, name, namespace)
+		}
+		if err != nil {
+			return source.Auth{}, fmt.Errorf("Secret %s/%s: %w", namespace, name, err)
+		}
+		auth, err := source.AuthFromSecretData(secret.Data)
+		if err != nil {
+			return source.Auth{}, fmt.Errorf("Secret %s/%s: %w", namespace, name, err)
+		}
+		return auth, nil
+	}
+}
+
+// walker builds the Walker of a command, reading the cluster version for
+// rendering unless --cluster-version gives one.
+func (o *SourceOptions) walker(client kubernetes.Interface) (*reconcile.Walker, error) {
+	version := o.ClusterVersion
+	if version == "" {
+		v, err := client.Discovery().ServerVersion()
+		if err != nil {
+			return nil, fmt.Errorf("cluster version: %w", err)
+		}
+		if _, err := render.ParseClusterVersion(v.GitVersion); err == nil {
+			version = v.GitVersion
+		} else {
+			fmt.Fprintf(o.ErrOut, "warning: cluster version %q not understood; templates see the default (use --cluster-version)\n", v.GitVersion)
+		}
+	}
+	opts, err := buildOptions(version, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &reconcile.Walker{Build: opts, Fetch: source.DefaultOptions(), Credentials: credentials(client), Progress: o.ErrOut}, nil
+}

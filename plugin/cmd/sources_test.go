@@ -1,0 +1,58 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestSourceOptionsValidate(t *testing.T) {
+	tests := map[string]struct {
+		o       SourceOptions
+		wantErr string
+	}{
+		"file":             {o: SourceOptions{Arg: "clusters/infra.yaml"}},
+		"flags":            {o: SourceOptions{Repo: "https://h/r.git", Branch: "main", Path: "apps"}},
+		"neither":          {o: SourceOptions{}, wantErr: "no source"},
+		"both":             {o: SourceOptions{Arg: "x.yaml", Repo: "https://h/r.git"}, wantErr: "either SOURCE or --repo"},
+		"ref with file":    {o: SourceOptions{Arg: "x.yaml", Branch: "main"}, wantErr: "go with --repo"},
+		"two refs":         {o: SourceOptions{Repo: "https://h/r.git", Branch: "main", Tag: "v1"}, wantErr: "set only one of branch, tag and semver"},
+		"bad version":      {o: SourceOptions{Arg: "x.yaml", ClusterVersion: "latest"}, wantErr: "--cluster-version"},
+		"commit on branch": {o: SourceOptions{Repo: "https://h/r.git", Branch: "main", Commit: "0123456789abcdef"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := tc.o.validate()
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("validate: %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestRepoName(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://git.example.com/team/config.git": "config",
+		"git@github.com:team/config.git":          "config",
+		"file:///srv/git/config/":                 "config",
+		"":                                        "source",
+	} {
+		if got := repoName(url); got != want {
+			t.Errorf("repoName(%q) = %q, want %q", url, got, want)
+		}
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	for err, want := range map[error]int{
+		nil:                 0,
+		errors.New("plain"): 1,
+		&ExitError{Code: 1}: 1,
+		fmt.Errorf("wrapped: %w", &ExitError{Code: DiffError, Err: errors.New("x")}): DiffError,
+	} {
+		if got := ExitCode(err); got != want {
+			t.Errorf("ExitCode(%v) = %d, want %d", err, got, want)
+		}
+	}
+}

@@ -1,0 +1,245 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/oamgitops/kubectl-gitops/krm/oam"
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
+)
+
+// KustomizeType is the component type that declares a nested source.
+const KustomizeType = "kustomize"
+
+// Source is a Git repository, a ref and a path in it.
+type Source struct {
+	// Name names the source in messages and its inventory:
+	// <application>/<component> for a source declared by an Application.
+	Name string
+	// Namespace holds the source's Secret and its inventory.
+	Namespace string
+	// URL is the repository. It may hold credentials: print Name instead.
+	URL string
+	// Ref selects the commit.
+	Ref source.Ref
+	// Path is the directory in the repository to build, slash separated.
+	Path string
+	// SecretRef names the Secret with the credentials; empty for none.
+	SecretRef string
+	// Prune deletes what left the source. Default (from Applications) true.
+	Prune bool
+	// Origin says where the source was declared, e.g.
+	// "clusters/infra.yaml: Application default/infra: spec.components[0]".
+	Origin string
+}
+
+// Key identifies the source for cycle detection: URL, ref and path.
+func (s Source) Key() string {
+	return s.URL + "|" + s.Ref.String() + "|" + cleanPath(s.Path)
+}
+
+// String names the source with its origin for messages.
+func (s Source) String() string {
+	if s.Origin == "" {
+		return "source " + s.Name
+	}
+	return "source " + s.Name + " (" + s.Origin + ")"
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9.-]+`)
+
+// Inventory is the ApplySet parent of the source: a ConfigMap in its
+// namespace named gitops.<name>, with characters a name cannot hold
+// replaced by dashes.
+func (s Source) Inventory() apply.Inventory {
+	name := "gitops." + strings.Trim(nonName.ReplaceAllString(strings.ToLower(strings.ReplaceAll(s.Name, "/", ".")), "-"), "-.")
+	if len(name) > 253 {
+		name = strings.TrimRight(name[:253], "-.")
+	}
+	return apply.Inventory{Kind: "ConfigMap", Namespace: s.Namespace, Name: name}
+}
+
+func cleanPath(p string) string {
+	c := path.Clean("/" + filepath.ToSlash(p))
+	return strings.TrimPrefix(c, "/")
+}
+
+// ErrNoSources means a file or directory declared no kustomize source.
+var ErrNoSources = errors.New("no Application with a `type: kustomize` component found")
+
+// FromApplications reads the kustomize components of the Applications
+// among nodes. An Application without a namespace uses defaultNamespace.
+// prefix is put before each node's file path in messages (the path of the
+// directory the nodes were read from). Components of other types are
+// ignored: they render to objects, which the build of the source holds.
+func FromApplications(nodes []*yaml.RNode, defaultNamespace, prefix string) ([]Source, error) {
+	var out []Source
+	var errs []error
+	for _, n := range nodes {
+		if !oam.IsApplication(n) {
+			continue
+		}
+		app, err := oam.Parse(n)
+		if err != nil {
+			errs = append(errs, withPrefix(prefix, err))
+			continue
+		}
+		if app.Source.File != "" && prefix != "" {
+			app.Source.File = path.Join(filepath.ToSlash(prefix), app.Source.File)
+		}
+		ns := n.GetNamespace()
+		if ns == "" {
+			ns = defaultNamespace
+			app.Namespace = ns
+		}
+		for _, c := range app.Components {
+			if c.Type != KustomizeType {
+				continue
+			}
+			s, err := fromComponent(app, c, ns)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out = append(out, s)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func withPrefix(prefix string, err error) error {
+	var fe *oam.FieldError
+	if prefix != "" && errors.As(err, &fe) && fe.Source.File != "" {
+		c := *fe
+		c.Source.File = path.Join(filepath.ToSlash(prefix), c.Source.File)
+		return &c
+	}
+	return err
+}
+
+// fromComponent reads one kustomize component.
+func fromComponent(app *oam.Application, c oam.Component, ns string) (Source, error) {
+	field := c.Field() + ".properties"
+	fail := func(f, format string, args ...any) error {
+		return &oam.FieldError{Source: app.Source, Object: app.Ref(), Field: field + f, Err: fmt.Errorf(format, args...)}
+	}
+	p := c.Properties
+	str := func(m map[string]any, key, f string) (string, error) {
+		v, ok := m[key]
+		if !ok || v == nil {
+			return "", nil
+		}
+		s, ok := v.(string)
+		if !ok {
+			return "", fail(f, "expected string, got %s", oam.TypeName(v))
+		}
+		return s, nil
+	}
+	s := Source{Name: app.Name + "/" + c.Name, Namespace: ns, Prune: true,
+		Origin: originOf(app, c)}
+	repoType, err := str(p, "repoType", ".repoType")
+	if err != nil {
+		return s, err
+	}
+	if repoType != "" && repoType != "git" {
+		return s, fail(".repoType", "%q sources are not supported yet; use git", repoType)
+	}
+	if s.URL, err = str(p, "url", ".url"); err != nil {
+		return s, err
+	}
+	if s.URL == "" {
+		return s, fail(".url", "is required")
+	}
+	if s.Path, err = str(p, "path", ".path"); err != nil {
+		return s, err
+	}
+	if s.SecretRef, err = str(p, "secretRef", ".secretRef"); err != nil {
+		return s, err
+	}
+	if v, ok := p["prune"]; ok {
+		b, ok := v.(bool)
+		if !ok {
+			return s, fail(".prune", "expected bool, got %s", oam.TypeName(v))
+		}
+		s.Prune = b
+	}
+	if g, ok := p["git"]; ok && g != nil {
+		gm, ok := g.(map[string]any)
+		if !ok {
+			return s, fail(".git", "expected object, got %s", oam.TypeName(g))
+		}
+		for key, dst := range map[string]*string{"branch": &s.Ref.Branch, "tag": &s.Ref.Tag, "commit": &s.Ref.Commit, "semver": &s.Ref.SemVer} {
+			if *dst, err = str(gm, key, ".git."+key); err != nil {
+				return s, err
+			}
+		}
+	}
+	if err := s.Ref.Validate(); err != nil {
+		return s, fail(".git", "%v", err)
+	}
+	return s, nil
+}
+
+func originOf(app *oam.Application, c oam.Component) string {
+	o := "Application " + app.Namespace + "/" + app.Name + ": " + c.Field()
+	if app.Source.File != "" {
+		o = app.Source.File + ": " + o
+	}
+	return o
+}
+
+// ReadApplications reads the YAML documents of a file, or of every .yaml
+// and .yml file under a directory (hidden directories skipped), with
+// their paths as the user wrote them in the path annotation.
+func ReadApplications(p string) ([]*yaml.RNode, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	files := []string{p}
+	if info.IsDir() {
+		files = nil
+		err := filepath.WalkDir(p, func(f string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && f != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if ext := strings.ToLower(filepath.Ext(f)); !d.IsDir() && (ext == ".yaml" || ext == ".yml") {
+				files = append(files, f)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(files)
+	}
+	var nodes []*yaml.RNode
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		read, err := (&kio.ByteReader{Reader: strings.NewReader(string(data)),
+			SetAnnotations: map[string]string{kioutil.PathAnnotation: filepath.ToSlash(f)}}).Read()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		nodes = append(nodes, read...)
+	}
+	return nodes, nil
+}

@@ -1,0 +1,165 @@
+package reconcile
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
+)
+
+func TestFromApplications(t *testing.T) {
+	tests := map[string]struct {
+		in      string
+		want    []Source
+		wantErr string
+	}{
+		"seed infra": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: infra, namespace: default}
+spec:
+  components:
+    - name: database-config
+      type: kustomize
+      properties:
+        repoType: git
+        url: http://git.example/config.git
+        secretRef: git-secret
+        git: {branch: main}
+        path: ./infrastructure
+`,
+			want: []Source{{Name: "infra/database-config", Namespace: "default", URL: "http://git.example/config.git",
+				Ref: source.Ref{Branch: "main"}, Path: "./infrastructure", SecretRef: "git-secret", Prune: true,
+				Origin: "clusters/x.yaml: Application default/infra: spec.components[0]"}},
+		},
+		"no namespace, semver, prune off, other components ignored": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: apps}
+spec:
+  components:
+    - {name: web, type: webservice, properties: {image: nginx}}
+    - {name: src, type: kustomize, properties: {url: "ssh://git@h/r.git", path: apps, prune: false, git: {semver: ">=1.0.0"}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-an-app}
+`,
+			want: []Source{{Name: "apps/src", Namespace: "fallback", URL: "ssh://git@h/r.git",
+				Ref: source.Ref{SemVer: ">=1.0.0"}, Path: "apps",
+				Origin: "clusters/x.yaml: Application fallback/apps: spec.components[1]"}},
+		},
+		"missing url": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: ns}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {path: apps}}
+`,
+			wantErr: "clusters/x.yaml: Application ns/a: spec.components[0].properties.url: is required",
+		},
+		"oci": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: ns}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {repoType: oci, url: "oci://r/x", path: "."}}
+`,
+			wantErr: `spec.components[0].properties.repoType: "oci" sources are not supported yet`,
+		},
+		"two refs": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: ns}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {url: "http://h/r.git", path: ".", git: {branch: main, tag: v1}}}
+`,
+			wantErr: "spec.components[0].properties.git: invalid ref: set only one of branch, tag and semver",
+		},
+		"wrong type": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: ns}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {url: 42, path: "."}}
+`,
+			wantErr: "spec.components[0].properties.url: expected string, got",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			nodes, err := (&kio.ByteReader{Reader: strings.NewReader(tc.in),
+				SetAnnotations: map[string]string{kioutil.PathAnnotation: "x.yaml"}}).Read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := FromApplications(nodes, "fallback", "clusters")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReadApplicationsSeed(t *testing.T) {
+	nodes, err := ReadApplications(filepath.Join("..", "..", "testdata", "seed-repo", "clusters"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs, err := FromApplications(nodes, "default", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range srcs {
+		got = append(got, s.Name+" "+s.Path+" "+s.Ref.String()+" "+s.SecretRef)
+	}
+	want := []string{"apps/apps ./apps branch main git-secret", "infra/database-config ./infrastructure branch main git-secret"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	if _, err := ReadApplications("no/such/file.yaml"); !os.IsNotExist(err) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestSourceKeyAndInventory(t *testing.T) {
+	a := Source{Name: "infra/database-config", Namespace: "default", URL: "http://h/c.git", Ref: source.Ref{Branch: "main"}, Path: "./infrastructure"}
+	b := a
+	b.Path = "infrastructure/"
+	if a.Key() != b.Key() {
+		t.Errorf("equivalent paths give different keys: %q, %q", a.Key(), b.Key())
+	}
+	b.Ref = source.Ref{Tag: "main"}
+	if a.Key() == b.Key() {
+		t.Errorf("branch and tag of the same name give one key %q", a.Key())
+	}
+	want := apply.Inventory{Kind: "ConfigMap", Namespace: "default", Name: "gitops.infra.database-config"}
+	if diff := cmp.Diff(want, a.Inventory()); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	odd := Source{Name: "Config_Repo/apps dir", Namespace: "ns"}
+	if got := odd.Inventory().Name; got != "gitops.config-repo.apps-dir" {
+		t.Errorf("inventory name %q", got)
+	}
+}

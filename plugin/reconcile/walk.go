@@ -1,0 +1,200 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
+)
+
+// Built is one fetched and built source.
+type Built struct {
+	Source Source
+	// Revision is the fetched commit, "main@sha1:<hash>".
+	Revision string
+	// Objects are the rendered objects, without the build's file
+	// annotations.
+	Objects []*unstructured.Unstructured
+}
+
+// CredentialsFunc returns the credentials of a source: those in the Secret
+// namespace/name, or, when name is empty, whatever the caller provides
+// without one (the environment, or none).
+type CredentialsFunc func(ctx context.Context, namespace, name string) (source.Auth, error)
+
+// Walker fetches and builds sources and their nested sources.
+type Walker struct {
+	// Build configures each build. Build.Render is required.
+	Build build.Options
+	// Fetch configures each fetch; WorkDir is ignored (each fetch gets a
+	// new temporary directory, removed after the visit).
+	Fetch source.Options
+	// Credentials reads a source's credentials. Nil means none.
+	Credentials CredentialsFunc
+	// Progress receives one line per step. Nil discards them.
+	Progress io.Writer
+}
+
+// ErrCycle means a source declares, directly or through nested sources,
+// a source that is being synced (same URL, ref and path).
+var ErrCycle = errors.New("source cycle")
+
+// Walk fetches and builds each root, calls visit with the result, then
+// walks the kustomize sources the build declared, depth first. A source
+// reached a second time by another path is visited once; one that declares
+// itself (a cycle) fails with ErrCycle. Walk stops at the first error.
+func (w *Walker) Walk(ctx context.Context, roots []Source, visit func(context.Context, *Built) error) error {
+	seen := map[string]bool{}
+	for _, s := range roots {
+		if err := w.walk(ctx, s, nil, seen, visit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *Walker) walk(ctx context.Context, s Source, chain []Source, seen map[string]bool, visit func(context.Context, *Built) error) error {
+	key := s.Key()
+	for i, c := range chain {
+		if c.Key() == key {
+			names := []string{}
+			for _, c := range append(chain[i:], s) {
+				names = append(names, c.Name)
+			}
+			return fmt.Errorf("%s: %w: %s", s, ErrCycle, strings.Join(names, " -> "))
+		}
+	}
+	if seen[key] {
+		w.progress("%s: already synced in this run, skipped", s.Name)
+		return nil
+	}
+	seen[key] = true
+	built, nested, err := w.one(ctx, s)
+	if err != nil {
+		return err
+	}
+	if err := visit(ctx, built); err != nil {
+		return fmt.Errorf("%s: %w", s, err)
+	}
+	chain = append(chain, s)
+	for _, n := range nested {
+		if err := w.walk(ctx, n, chain, seen, visit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// one fetches and builds a source, returning its nested sources.
+func (w *Walker) one(ctx context.Context, s Source) (*Built, []Source, error) {
+	var auth source.Auth
+	if w.Credentials != nil {
+		a, err := w.Credentials(ctx, s.Namespace, s.SecretRef)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: credentials: %w", s, err)
+		}
+		auth = a
+	}
+	opts := w.Fetch
+	opts.WorkDir = ""
+	co, err := source.Fetch(ctx, source.Spec{Name: s.Name, URL: s.URL, Ref: s.Ref, Auth: auth}, opts)
+	if err != nil {
+		if s.Origin == "" {
+			return nil, nil, err // it names the source and its URL
+		}
+		return nil, nil, fmt.Errorf("%s: %w", s.Origin, err)
+	}
+	defer os.RemoveAll(co.Dir)
+	w.progress("%s: fetched %s", s.Name, co.Revision)
+
+	rel := cleanPath(s.Path)
+	dir := filepath.Join(co.Dir, filepath.FromSlash(rel))
+	res, err := build.Dir(ctx, dir, w.Build)
+	if res != nil {
+		for _, r := range res.Results {
+			if r.Severity != framework.Error {
+				w.progress("%s: %s: %s", s.Name, r.Severity, strings.TrimSpace(r.Message))
+			}
+		}
+	}
+	if errors.Is(err, build.ErrRender) {
+		var msgs []string
+		for _, r := range res.Results {
+			if r.Severity == framework.Error {
+				msgs = append(msgs, strings.TrimSpace(r.Message))
+			}
+		}
+		return nil, nil, fmt.Errorf("%s: path %s at %s: %w: %s; nothing applied", s, displayPath(rel), co.Revision, err, strings.Join(msgs, "; "))
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: path %s at %s: %s", s, displayPath(rel), co.Revision,
+			strings.ReplaceAll(err.Error(), co.Dir+string(filepath.Separator), ""))
+	}
+	nested, err := FromApplications(res.Applications, s.Namespace, rel)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: at %s: %w", s, co.Revision, err)
+	}
+	objects, err := toUnstructured(res.Objects)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", s, err)
+	}
+	w.progress("%s: rendered %d objects", s.Name, len(objects))
+	return &Built{Source: s, Revision: co.Revision, Objects: objects}, nested, nil
+}
+
+func displayPath(p string) string {
+	if p == "" {
+		return "."
+	}
+	return p
+}
+
+func (w *Walker) progress(format string, args ...any) {
+	if w.Progress != nil {
+		fmt.Fprintf(w.Progress, format+"\n", args...)
+	}
+}
+
+// buildAnnotations are the annotations the build puts on objects to say
+// where they came from; they are not part of what is applied.
+var buildAnnotations = []string{
+	kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.IdAnnotation,
+	kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation, kioutil.LegacyIdAnnotation,
+}
+
+// toUnstructured converts rendered objects for the API server.
+func toUnstructured(nodes []*yaml.RNode) ([]*unstructured.Unstructured, error) {
+	out := make([]*unstructured.Unstructured, 0, len(nodes))
+	for _, n := range nodes {
+		n = n.Copy()
+		for _, a := range buildAnnotations {
+			if _, err := n.Pipe(yaml.ClearAnnotation(a)); err != nil {
+				return nil, err
+			}
+		}
+		data, err := n.MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", n.GetKind(), n.GetName(), err)
+		}
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(data); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", n.GetKind(), n.GetName(), err)
+		}
+		if len(u.GetAnnotations()) == 0 {
+			unstructured.RemoveNestedField(u.Object, "metadata", "annotations")
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
