@@ -7,10 +7,13 @@
 // waited for until established, so a CRD and its custom resources can live
 // in one source. The other objects follow in the order of their
 // `config.kubernetes.io/depends-on` annotations: an object goes in the wave
-// after every object it names. Each wave must be healthy (kstatus: Current)
-// before the next one starts; a wave that is not healthy within
-// ApplyOptions.WaveTimeout fails with a NotHealthyError naming each object
-// and why.
+// after every object it names (read with krm/order.ParseDependsOn). Each
+// wave must be healthy before the next one starts: an object is judged by
+// ApplyOptions.Health when it gives a verdict (DefinitionHealth: the health
+// policy and custom status of the workload's component definition, see
+// krm/health), else by kstatus (Current). A wave that is not healthy within
+// ApplyOptions.WaveTimeout, or that has an object kstatus sees Failed, fails
+// with a NotHealthyError naming each object and why.
 //
 // The objects of a source form an ApplySet (KEP-3659) whose parent is a
 // ConfigMap or Secret: the parent carries the applyset.kubernetes.io/id
@@ -20,7 +23,15 @@
 // wave, members of the previous set that are not in the new one are deleted,
 // except those annotated `oamgitops.dev/prune: disabled`. An empty set is
 // refused unless ApplyOptions.AllowEmpty: a render that comes out empty by
-// mistake must not delete everything.
+// mistake must not delete everything. Pruning, like Delete (everything a
+// source applied, then its parent), goes in reverse dependency order: the
+// last wave first, each gone before the wave before it is deleted.
+//
+// The parent also records the revision of the last apply that became
+// healthy (oamgitops.dev/revision, ApplyOptions.Revision), the health of
+// each OAM component of the last apply (oamgitops.dev/components, JSON) and
+// the last HistoryLimit revisions applied (oamgitops.dev/history, JSON).
+// ReadInventory and ListInventories read them back for `ls` and `history`.
 //
 // A re-apply of unchanged objects sends no write request, not even a
 // server-side dry-run: each object carries the hash of what was last applied
