@@ -115,7 +115,12 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		"--cert-dir="+d("pki"), "--token-auth-file="+d("tokens.csv"),
 		"--authorization-mode=RBAC", "--service-cluster-ip-range=10.0.0.0/24",
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+d("sa.pub"), "--service-account-signing-key-file="+d("sa.key")); err != nil {
+		"--service-account-key-file="+d("sa.pub"), "--service-account-signing-key-file="+d("sa.key"),
+		// With WatchList on, a watch from resourceVersion 0 (kwok's) is
+		// served as a stream, which needs an etcd newer than Debian's
+		// 3.4: kwok's watches would fail, it would see pods late and
+		// renew no node lease.
+		"--feature-gates=WatchList=false"); err != nil {
 		return err
 	}
 	if err := c.waitFile(ctx, "kube-apiserver", d("pki/apiserver.crt")); err != nil {
@@ -146,10 +151,6 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		{"kube-controller-manager", c.Binaries.ControllerManager, []string{
 			"--kubeconfig=" + c.Kubeconfig, "--leader-elect=false", "--secure-port=0",
 			"--controllers=*,-nodeipam,-serviceaccount-token",
-			// kwok renews no node lease here (its node watch fails
-			// against this API server): without this, the node turns
-			// NotReady 50s after start and every pod loses Ready.
-			"--node-monitor-grace-period=24h",
 			"--service-account-private-key-file=" + d("sa.key")}},
 		{"kube-scheduler", c.Binaries.Scheduler, []string{
 			"--kubeconfig=" + c.Kubeconfig, "--leader-elect=false", "--secure-port=0"}},
