@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 )
@@ -58,15 +57,7 @@ func (o *DiffOptions) Validate() error { return o.validate() }
 
 // Run diffs; it returns an ExitError with DiffFound when anything differs.
 func (o *DiffOptions) Run(ctx context.Context) error {
-	srcs, err := o.sources()
-	if err != nil {
-		return err
-	}
-	client, err := kubernetes.NewForConfig(o.restConfig)
-	if err != nil {
-		return fmt.Errorf("cluster client: %w", err)
-	}
-	w, err := o.walker(client)
+	srcs, w, err := o.prepare()
 	if err != nil {
 		return err
 	}

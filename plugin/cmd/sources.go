@@ -177,6 +177,23 @@ func credentials(client kubernetes.Interface) reconcile.CredentialsFunc {
 
 // walker builds the Walker of a command, reading the cluster version for
 // rendering unless --cluster-version gives one.
+// prepare resolves the sources and the walker that syncs or diffs them.
+func (o *SourceOptions) prepare() ([]reconcile.Source, *reconcile.Walker, error) {
+	srcs, err := o.sources()
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := kubernetes.NewForConfig(o.restConfig)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster client: %w", err)
+	}
+	w, err := o.walker(client)
+	if err != nil {
+		return nil, nil, err
+	}
+	return srcs, w, nil
+}
+
 func (o *SourceOptions) walker(client kubernetes.Interface) (*reconcile.Walker, error) {
 	version := o.ClusterVersion
 	if version == "" {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/fluxcd/pkg/ssa"
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
@@ -58,15 +57,7 @@ func (o *SyncOptions) Validate() error {
 
 // Run syncs.
 func (o *SyncOptions) Run(ctx context.Context) error {
-	srcs, err := o.sources()
-	if err != nil {
-		return err
-	}
-	client, err := kubernetes.NewForConfig(o.restConfig)
-	if err != nil {
-		return fmt.Errorf("cluster client: %w", err)
-	}
-	w, err := o.walker(client)
+	srcs, w, err := o.prepare()
 	if err != nil {
 		return err
 	}
