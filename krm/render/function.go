@@ -27,6 +27,11 @@ type Function struct {
 	// Parallelism is how many Applications render at once, each worker
 	// with its own compiled templates. Default (0): GOMAXPROCS.
 	Parallelism int
+	// Used, when set, receives the definitions each Render rendered with
+	// (built-ins, definition directories and definitions among the items),
+	// so a caller can judge the health of what it applies by the same
+	// rules. Default nil.
+	Used func(*definition.Registry)
 }
 
 var _ framework.ResourceListProcessor = Function{}
@@ -118,6 +123,9 @@ func (f Function) Render(items []*yaml.RNode, cfg *Config) ([]*yaml.RNode, frame
 	}
 	if results.ExitCode() != 0 {
 		return items, results
+	}
+	if f.Used != nil {
+		f.Used(reg)
 	}
 
 	rendered := renderAll(reg, cfg.Options(), rest, f.Parallelism)

@@ -73,9 +73,9 @@ func newApplier(cfg *rest.Config, httpClient *http.Client, version string) (*App
 // Inventory names the ApplySet parent of a source: a ConfigMap or a Secret.
 type Inventory struct {
 	// Kind is ConfigMap or Secret.
-	Kind      string
-	Namespace string
-	Name      string
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
 }
 
 // ApplyOptions configures one Apply.
@@ -106,8 +106,30 @@ type ApplyOptions struct {
 	// them. Default nil: from the labels of the rendered objects (which
 	// do not name patch traits such as scaler).
 	Applications []*oam.Application
+	// Source says where the objects come from; the inventory records it.
+	// Default nil: the record of the previous apply stays.
+	Source *SourceRecord
 	// Now is the clock of the history. Default nil: time.Now.
 	Now func() time.Time
+	// Progress is told when each wave starts and when it is healthy.
+	// Default nil: nothing is told.
+	Progress func(WaveEvent)
+}
+
+// WaveEvent reports the progress of one wave.
+type WaveEvent struct {
+	// Wave counts from 0; Waves is how many there are.
+	Wave, Waves int
+	// Objects is how many objects the wave holds.
+	Objects int
+	// Healthy is false when the wave starts, true when it is healthy.
+	Healthy bool
+}
+
+func (o ApplyOptions) progress(e WaveEvent) {
+	if o.Progress != nil {
+		o.Progress(e)
+	}
 }
 
 // DefaultApplyOptions returns options for inventory inv.
@@ -178,6 +200,7 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 		if err := a.waitHealthy(ctx, i, w.external, opts, map[objKey]ObjectHealth{}); err != nil {
 			return changes, a.recordFailure(ctx, set, previous, parentPending, objects, observed, opts, err)
 		}
+		opts.progress(WaveEvent{Wave: i, Waves: len(waves), Objects: len(w.objects)})
 		cs, err := a.applyObjects(ctx, w.objects)
 		if cs != nil {
 			changes.Append(cs.Entries)
@@ -188,6 +211,7 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 		if err := a.waitHealthy(ctx, i, w.objects, opts, observed); err != nil {
 			return changes, a.recordFailure(ctx, set, previous, parentPending, objects, observed, opts, err)
 		}
+		opts.progress(WaveEvent{Wave: i, Waves: len(waves), Objects: len(w.objects), Healthy: true})
 		if parentPending {
 			if err := a.writeParent(ctx, set, previous, true, previous.record); err != nil {
 				return changes, err
@@ -210,6 +234,9 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 	}
 	rec := previous.record.applied(opts.Revision, now())
 	rec.components = componentHealth(objects, observed, opts.Applications)
+	if opts.Source != nil {
+		rec.source = opts.Source
+	}
 	return changes, a.writeParent(ctx, set, previous, !opts.Prune, rec)
 }
 
@@ -224,6 +251,9 @@ func (a *Applier) recordFailure(ctx context.Context, set *applySet, prev previou
 	}
 	rec := prev.record
 	rec.components = componentHealth(objects, observed, opts.Applications)
+	if opts.Source != nil {
+		rec.source = opts.Source
+	}
 	if werr := a.writeParent(ctx, set, prev, true, rec); werr != nil {
 		return errors.Join(err, werr)
 	}

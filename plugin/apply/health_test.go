@@ -134,8 +134,14 @@ func TestApplyHealthFromDefinitions(t *testing.T) {
 	objects, apps := renderApp(t, shopApp(ns, "", true))
 	opts := healthOptions(t, ns, apps)
 	opts.Revision = "main@sha1:1111111"
+	opts.Source = &SourceRecord{Name: "shop/src", App: "shop", Component: "src", URL: "https://git.example/config.git", Ref: "branch main", Path: "apps"}
+	var events []WaveEvent
+	opts.Progress = func(e WaveEvent) { events = append(events, e) }
 	if _, err := a.Apply(ctx, objects, opts); err != nil {
 		t.Fatal(err)
+	}
+	if len(events) == 0 || len(events)%2 != 0 || !events[len(events)-1].Healthy || events[0].Healthy {
+		t.Errorf("progress events %+v: want a start and a healthy event per wave", events)
 	}
 	want := []ComponentHealth{
 		{App: "shop", Namespace: ns, Component: "migrate", Type: "task", Healthy: true, Message: "Active/Failed/Succeeded:0/0/1"},
@@ -153,6 +159,9 @@ func TestApplyHealthFromDefinitions(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, rec.Components); diff != "" {
 		t.Errorf("ReadInventory components (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(opts.Source, rec.Source); diff != "" {
+		t.Errorf("ReadInventory source (-want +got):\n%s", diff)
 	}
 
 	// The same revision again, nothing drifted: no writes, the history

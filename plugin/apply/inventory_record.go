@@ -30,7 +30,24 @@ const (
 	// revisions, oldest first.
 	HistoryAnnotation = "oamgitops.dev/history"
 	HistoryLimit      = 10
+	// SourceAnnotation is the JSON SourceRecord of where the set comes
+	// from.
+	SourceAnnotation = "oamgitops.dev/source"
 )
+
+// SourceRecord says where a set of objects comes from, for `ls`. It holds
+// no credentials: URL is written without user information.
+type SourceRecord struct {
+	// Name is the source's name: <application>/<component> for a source
+	// declared by an Application.
+	Name string `json:"name"`
+	// App and Component name the declaring Application component.
+	App       string `json:"app,omitempty"`
+	Component string `json:"component,omitempty"`
+	URL       string `json:"url,omitempty"`
+	Ref       string `json:"ref,omitempty"`
+	Path      string `json:"path,omitempty"`
+}
 
 // ErrNoInventory means the ApplySet parent of a source is not in the
 // cluster: nothing was applied from it.
@@ -67,6 +84,8 @@ type InventoryRecord struct {
 	Revision               string
 	Components             []ComponentHealth
 	History                []HistoryEntry
+	// Source is nil when the apply named none.
+	Source *SourceRecord
 }
 
 // record is the part of the parent this package keeps across applies.
@@ -74,6 +93,7 @@ type record struct {
 	revision   string
 	components []ComponentHealth
 	history    []HistoryEntry
+	source     *SourceRecord
 }
 
 // readRecord reads the record annotations; an unreadable one (edited by
@@ -85,6 +105,12 @@ func readRecord(anns map[string]string) record {
 	}
 	if err := json.Unmarshal([]byte(anns[HistoryAnnotation]), &r.history); err != nil {
 		r.history = nil
+	}
+	if v, ok := anns[SourceAnnotation]; ok {
+		r.source = &SourceRecord{}
+		if err := json.Unmarshal([]byte(v), r.source); err != nil {
+			r.source = nil
+		}
 	}
 	return r
 }
@@ -107,6 +133,13 @@ func (r record) annotate(anns map[string]string) error {
 			return err
 		}
 		anns[HistoryAnnotation] = string(data)
+	}
+	if r.source != nil {
+		data, err := json.Marshal(r.source)
+		if err != nil {
+			return err
+		}
+		anns[SourceAnnotation] = string(data)
 	}
 	return nil
 }
@@ -263,5 +296,5 @@ func recordOf(inv Inventory, m metav1.Object) *InventoryRecord {
 	return &InventoryRecord{Inventory: inv, ID: m.GetLabels()[ApplySetIDLabel], Tooling: anns[ApplySetToolingAnnotation],
 		Created: m.GetCreationTimestamp().Time, GroupKinds: splitList(anns[ApplySetGroupKindsAnnotation]),
 		Namespaces: splitList(anns[ApplySetNamespacesAnnotation]), Revision: r.revision,
-		Components: r.components, History: r.history}
+		Components: r.components, History: r.history, Source: r.source}
 }

@@ -20,6 +20,7 @@ const (
 // DiffOptions shows what a sync of a source would change.
 type DiffOptions struct {
 	SourceOptions
+	OutputOptions
 }
 
 // NewCmdDiff builds `kubectl gitops diff SOURCE`.
@@ -44,7 +45,8 @@ func NewCmdDiff(streams IOStreams) *cobra.Command {
 			return nil
 		},
 	}
-	o.addFlags(cmd.Flags())
+	o.SourceOptions.addFlags(cmd.Flags())
+	o.OutputOptions.addFlags(cmd.Flags())
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: DiffError, Err: err} })
 	return cmd
 }
@@ -53,7 +55,12 @@ func NewCmdDiff(streams IOStreams) *cobra.Command {
 func (o *DiffOptions) Complete(args []string) error { return o.complete(args) }
 
 // Validate checks the options.
-func (o *DiffOptions) Validate() error { return o.validate() }
+func (o *DiffOptions) Validate() error {
+	if err := o.OutputOptions.validate(); err != nil {
+		return err
+	}
+	return o.SourceOptions.validate()
+}
 
 // Run diffs; it returns an ExitError with DiffFound when anything differs.
 func (o *DiffOptions) Run(ctx context.Context) error {
@@ -65,12 +72,15 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	found := 0
+	all := []reconcile.ObjectDiff{}
 	err = w.Walk(ctx, srcs, func(ctx context.Context, b *reconcile.Built) error {
 		diffs, err := differ.Diff(ctx, b.Objects, b.Source.Inventory(), b.Source.Prune)
 		for _, d := range diffs {
-			found++
-			fmt.Fprintf(o.Out, "# %s %s (source %s)\n%s", d.Subject, d.Action, b.Source.Name, d.Diff)
+			d.Source = b.Source.Name
+			all = append(all, d)
+			if !o.machine() {
+				fmt.Fprintf(o.Out, "# %s %s (source %s)\n%s", d.Subject, d.Action, b.Source.Name, d.Diff)
+			}
 		}
 		if err != nil {
 			return err
@@ -81,7 +91,12 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if found > 0 {
+	if o.machine() {
+		if err := o.print(o.Out, all); err != nil {
+			return err
+		}
+	}
+	if len(all) > 0 {
 		return &ExitError{Code: DiffFound}
 	}
 	return nil

@@ -2,6 +2,7 @@ package cmd_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +15,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/internal/testbin"
+	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
 
@@ -159,15 +162,35 @@ func TestSeedSyncAndDiff(t *testing.T) {
 		t.Errorf("ingress host %q", host)
 	}
 
-	res = gitops(t, repo.Work, "sync", "clusters/apps.yaml")
+	res = gitops(t, repo.Work, "sync", "clusters/apps.yaml", "-o", "json")
 	mustSucceed(t, res, "second sync clusters/apps.yaml")
-	rows := strings.Split(strings.TrimSpace(res.Stdout), "\n")[1:]
-	if len(rows) != 3 {
-		t.Errorf("second sync: want 3 rows, got:\n%s", res.Stdout)
+	var results []reconcile.SyncResult
+	if err := json.Unmarshal([]byte(res.Stdout), &results); err != nil {
+		t.Fatalf("sync -o json: %v\n%s", err, res.Stdout)
 	}
-	for _, row := range rows {
-		if !strings.HasSuffix(row, "unchanged") {
-			t.Errorf("second sync changed something: %q", row)
+	if len(results) != 1 || results[0].Source != "apps/apps" || len(results[0].Changes) != 3 || results[0].Error != "" {
+		t.Errorf("second sync -o json: want one source with 3 changes, got:\n%s", res.Stdout)
+	}
+	for _, r := range results {
+		for _, c := range r.Changes {
+			if c.Action != "unchanged" {
+				t.Errorf("second sync changed something: %+v", c)
+			}
+		}
+	}
+	// The inventory records the revision, where the source comes from, and
+	// the health of my-server by the webservice definition's status rule.
+	inv, err := env.Client.CoreV1().ConfigMaps("default").Get(ctx, "gitops.apps.apps", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{
+		"oamgitops.dev/revision":   "main@sha1:",
+		"oamgitops.dev/source":     `"app":"apps","component":"apps"`,
+		"oamgitops.dev/components": `"component":"my-server","type":"webservice","traits":["ingress"],"healthy":true,"message":"Ready:1/1"`,
+	} {
+		if got := inv.Annotations[key]; !strings.Contains(got, want) {
+			t.Errorf("inventory annotation %s = %q, want it to contain %q", key, got, want)
 		}
 	}
 
@@ -197,6 +220,15 @@ func TestSeedSyncAndDiff(t *testing.T) {
 	}
 	if strings.Contains(res.Stdout, "Deployment/") {
 		t.Errorf("diff shows the unchanged Deployment:\n%s", res.Stdout)
+	}
+	res = gitops(t, repo.Work, "diff", "clusters/apps.yaml", "-o", "yaml")
+	var diffs []reconcile.ObjectDiff
+	if err := sigsyaml.Unmarshal([]byte(res.Stdout), &diffs); err != nil || res.Code != 1 {
+		t.Fatalf("diff -o yaml: exit %d, %v\n%s\n%s", res.Code, err, res.Stdout, res.Stderr)
+	}
+	if len(diffs) != 1 || diffs[0].Subject != "Ingress/default/my-server" || diffs[0].Source != "apps/apps" ||
+		!strings.Contains(diffs[0].Diff, "+  - host: shop.example.com") {
+		t.Errorf("diff -o yaml: want the Ingress of apps/apps, got:\n%s", res.Stdout)
 	}
 
 	res = gitops(t, repo.Work, "sync", "clusters/apps.yaml")

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/fluxcd/pkg/ssa"
 	"github.com/spf13/cobra"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
@@ -18,6 +16,7 @@ import (
 // SyncOptions syncs a source (and its nested sources) into a cluster once.
 type SyncOptions struct {
 	SourceOptions
+	OutputOptions
 	// Timeout bounds the wait for each wave to become healthy.
 	Timeout time.Duration
 	// AllowEmpty lets a source that renders nothing prune everything.
@@ -33,12 +32,14 @@ func NewCmdSync(streams IOStreams) *cobra.Command {
 		Long: "SOURCE is a file or directory of Applications whose `type: kustomize` components name Git\n" +
 			"sources (clusters/infra.yaml), or a source declared with --repo. Each source is fetched, built,\n" +
 			"applied with server-side apply in waves gated on health, and pruned of what left it; sources\n" +
-			"that its build declares are synced after it. Progress goes to stderr, a table of every object to stdout.",
+			"that its build declares are synced after it. Progress goes to stderr, a table of every object to stdout\n" +
+			"(-o yaml|json: one result per source).",
 		Example: "  kubectl gitops sync clusters/infra.yaml\n" +
 			"  kubectl gitops sync --repo https://git.example.com/config.git --branch main --path ./apps --secret git-secret",
 		RunE: runE(o),
 	}
-	o.addFlags(cmd.Flags())
+	o.SourceOptions.addFlags(cmd.Flags())
+	o.OutputOptions.addFlags(cmd.Flags())
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long each wave may take to become healthy")
 	cmd.Flags().BoolVar(&o.AllowEmpty, "allow-empty", false, "let a source that renders no objects prune everything it applied before")
 	return cmd
@@ -52,7 +53,21 @@ func (o *SyncOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return fmt.Errorf("--timeout must be positive")
 	}
-	return o.validate()
+	if err := o.OutputOptions.validate(); err != nil {
+		return err
+	}
+	return o.SourceOptions.validate()
+}
+
+// syncer is the Syncer of the options.
+func (o *SyncOptions) syncer() (*reconcile.Syncer, error) {
+	applier, err := apply.NewApplier(o.restConfig, Version)
+	if err != nil {
+		return nil, err
+	}
+	so := reconcile.DefaultSyncOptions()
+	so.WaveTimeout, so.AllowEmpty, so.Progress = o.Timeout, o.AllowEmpty, o.ErrOut
+	return &reconcile.Syncer{Applier: applier, Options: so}, nil
 }
 
 // Run syncs.
@@ -61,65 +76,47 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	applier, err := apply.NewApplier(o.restConfig, Version)
+	syncer, err := o.syncer()
 	if err != nil {
 		return err
 	}
-	var entries []ssa.ChangeSetEntry
+	results := []*reconcile.SyncResult{}
 	err = w.Walk(ctx, srcs, func(ctx context.Context, b *reconcile.Built) error {
-		inv := b.Source.Inventory()
-		opts := apply.DefaultApplyOptions(inv)
-		opts.Prune = b.Source.Prune
-		opts.AllowEmpty = o.AllowEmpty
-		opts.WaveTimeout = o.Timeout
-		fmt.Fprintf(o.ErrOut, "%s: applying %d objects (inventory %s %s/%s)\n", b.Source.Name, len(b.Objects), inv.Kind, inv.Namespace, inv.Name)
-		cs, err := applier.Apply(ctx, b.Objects, opts)
-		if cs != nil {
-			entries = append(entries, cs.Entries...)
-			fmt.Fprintf(o.ErrOut, "%s: %s\n", b.Source.Name, summary(cs.Entries))
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(o.ErrOut, "%s: healthy at %s\n", b.Source.Name, b.Revision)
-		return nil
+		res, err := syncer.Sync(ctx, b)
+		results = append(results, res)
+		return err
 	})
-	if len(entries) > 0 {
-		if werr := printChanges(o.Out, entries); werr != nil && err == nil {
-			err = werr
+	if o.machine() {
+		if perr := o.print(o.Out, results); perr != nil && err == nil {
+			err = perr
 		}
+		return err
+	}
+	if werr := printChanges(o.Out, results); werr != nil && err == nil {
+		err = werr
 	}
 	return err
 }
 
-// summary counts entries by action: "2 created, 1 unchanged".
-func summary(entries []ssa.ChangeSetEntry) string {
-	counts := map[ssa.Action]int{}
-	for _, e := range entries {
-		counts[e.Action]++
-	}
-	var parts []string
-	for _, a := range []ssa.Action{ssa.CreatedAction, ssa.ConfiguredAction, ssa.UnchangedAction, ssa.DeletedAction, ssa.SkippedAction, ssa.UnknownAction} {
-		if counts[a] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
-		}
-	}
-	if len(parts) == 0 {
-		return "nothing to apply"
-	}
-	return strings.Join(parts, ", ")
-}
-
 // printChanges writes the KIND NAMESPACE NAME ACTION table, in apply order.
-func printChanges(out io.Writer, entries []ssa.ChangeSetEntry) error {
+func printChanges(out io.Writer, results []*reconcile.SyncResult) error {
+	n := 0
+	for _, r := range results {
+		n += len(r.Changes)
+	}
+	if n == 0 {
+		return nil
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tNAMESPACE\tNAME\tACTION")
-	for _, e := range entries {
-		ns := e.ObjMetadata.Namespace
-		if ns == "" {
-			ns = "-"
+	for _, r := range results {
+		for _, c := range r.Changes {
+			ns := c.Namespace
+			if ns == "" {
+				ns = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Kind, ns, c.Name, c.Action)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.ObjMetadata.GroupKind.Kind, ns, e.ObjMetadata.Name, e.Action)
 	}
 	return tw.Flush()
 }

@@ -25,14 +25,16 @@ const Mask = "***"
 
 // ObjectDiff is what a sync would do to one object.
 type ObjectDiff struct {
+	// Source names the source of the object (set by the caller).
+	Source string `json:"source,omitempty"`
 	// Subject is Kind/namespace/name.
-	Subject string
+	Subject string `json:"subject"`
 	// Action is ssa.CreatedAction, ssa.ConfiguredAction or
 	// ssa.DeletedAction (pruned).
-	Action ssa.Action
+	Action ssa.Action `json:"action"`
 	// Diff is a unified diff from the live object to the one a sync
 	// would leave, Secret values masked.
-	Diff string
+	Diff string `json:"diff"`
 }
 
 // Differ computes server-side dry-run diffs against one cluster.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -40,6 +41,12 @@ type Source struct {
 	SecretRef string
 	// Prune deletes what left the source. Default (from Applications) true.
 	Prune bool
+	// App and Component name the Application component that declares
+	// the source; empty for a source declared by flags.
+	App, Component string
+	// Interval is how often `watch` looks for new commits: the
+	// component's pullInterval. Zero means the caller's default.
+	Interval time.Duration
 	// Origin says where the source was declared, e.g.
 	// "clusters/infra.yaml: Application default/infra: spec.components[0]".
 	Origin string
@@ -148,7 +155,7 @@ func fromComponent(app *oam.Application, c oam.Component, ns string) (Source, er
 		return s, nil
 	}
 	s := Source{Name: app.Name + "/" + c.Name, Namespace: ns, Prune: true,
-		Origin: originOf(app, c)}
+		App: app.Name, Component: c.Name, Origin: originOf(app, c)}
 	repoType, err := str(p, "repoType", ".repoType")
 	if err != nil {
 		return s, err
@@ -167,6 +174,15 @@ func fromComponent(app *oam.Application, c oam.Component, ns string) (Source, er
 	}
 	if s.SecretRef, err = str(p, "secretRef", ".secretRef"); err != nil {
 		return s, err
+	}
+	interval, err := str(p, "pullInterval", ".pullInterval")
+	if err != nil {
+		return s, err
+	}
+	if interval != "" {
+		if s.Interval, err = time.ParseDuration(interval); err != nil || s.Interval <= 0 {
+			return s, fail(".pullInterval", "%q is not a positive duration such as 1m or 30s", interval)
+		}
 	}
 	if v, ok := p["prune"]; ok {
 		b, ok := v.(bool)

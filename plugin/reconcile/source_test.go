@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -34,9 +35,11 @@ spec:
         secretRef: git-secret
         git: {branch: main}
         path: ./infrastructure
+        pullInterval: 1m30s
 `,
 			want: []Source{{Name: "infra/database-config", Namespace: "default", URL: "http://git.example/config.git",
 				Ref: source.Ref{Branch: "main"}, Path: "./infrastructure", SecretRef: "git-secret", Prune: true,
+				App: "infra", Component: "database-config", Interval: 90 * time.Second,
 				Origin: "clusters/x.yaml: Application default/infra: spec.components[0]"}},
 		},
 		"no namespace, semver, prune off, other components ignored": {
@@ -53,7 +56,7 @@ kind: ConfigMap
 metadata: {name: not-an-app}
 `,
 			want: []Source{{Name: "apps/src", Namespace: "fallback", URL: "ssh://git@h/r.git",
-				Ref: source.Ref{SemVer: ">=1.0.0"}, Path: "apps",
+				Ref: source.Ref{SemVer: ">=1.0.0"}, Path: "apps", App: "apps", Component: "src",
 				Origin: "clusters/x.yaml: Application fallback/apps: spec.components[1]"}},
 		},
 		"missing url": {
@@ -65,6 +68,16 @@ spec:
     - {name: src, type: kustomize, properties: {path: apps}}
 `,
 			wantErr: "clusters/x.yaml: Application ns/a: spec.components[0].properties.url: is required",
+		},
+		"bad pullInterval": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: ns}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {url: "http://h/r.git", pullInterval: soon}}
+`,
+			wantErr: `spec.components[0].properties.pullInterval: "soon" is not a positive duration`,
 		},
 		"oci": {
 			in: `apiVersion: core.oam.dev/v1beta1

@@ -14,6 +14,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/oamgitops/kubectl-gitops/krm/definition"
+	"github.com/oamgitops/kubectl-gitops/krm/oam"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
@@ -26,6 +28,13 @@ type Built struct {
 	// Objects are the rendered objects, without the build's file
 	// annotations.
 	Objects []*unstructured.Unstructured
+	// Applications are the OAM Applications the objects were rendered
+	// from; the inventory records their components' types and traits.
+	Applications []*oam.Application
+	// Definitions are the definitions the Applications rendered with, for
+	// judging the health of the applied workloads; nil when the build
+	// rendered nothing.
+	Definitions *definition.Registry
 }
 
 // CredentialsFunc returns the credentials of a source: those in the Secret
@@ -120,7 +129,15 @@ func (w *Walker) one(ctx context.Context, s Source) (*Built, []Source, error) {
 
 	rel := cleanPath(s.Path)
 	dir := filepath.Join(co.Dir, filepath.FromSlash(rel))
-	res, err := build.Dir(ctx, dir, w.Build)
+	var defs *definition.Registry
+	bopts := w.Build
+	bopts.Render.Used = func(r *definition.Registry) {
+		if defs == nil {
+			defs = definition.NewRegistry()
+		}
+		defs.Add(r.All()...)
+	}
+	res, err := build.Dir(ctx, dir, bopts)
 	if res != nil {
 		for _, r := range res.Results {
 			if r.Severity != framework.Error {
@@ -149,8 +166,16 @@ func (w *Walker) one(ctx context.Context, s Source) (*Built, []Source, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", s, err)
 	}
+	apps := make([]*oam.Application, 0, len(res.Applications))
+	for _, n := range res.Applications {
+		app, err := oam.Parse(n)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", s, err)
+		}
+		apps = append(apps, app)
+	}
 	w.progress("%s: rendered %d objects", s.Name, len(objects))
-	return &Built{Source: s, Revision: co.Revision, Objects: objects}, nested, nil
+	return &Built{Source: s, Revision: co.Revision, Objects: objects, Applications: apps, Definitions: defs}, nested, nil
 }
 
 func displayPath(p string) string {

@@ -1,0 +1,125 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/fluxcd/pkg/ssa"
+
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
+)
+
+// SyncOptions configures how a Syncer applies each built source.
+type SyncOptions struct {
+	// WaveTimeout bounds the wait for each wave to become healthy.
+	// Default 5 minutes.
+	WaveTimeout time.Duration
+	// AllowEmpty lets a source that renders nothing prune everything it
+	// applied before. Default false.
+	AllowEmpty bool
+	// Progress receives one line per step. Nil discards them.
+	Progress io.Writer
+}
+
+// DefaultSyncOptions returns the options `kubectl gitops sync` starts from.
+func DefaultSyncOptions() SyncOptions {
+	return SyncOptions{WaveTimeout: 5 * time.Minute}
+}
+
+// SyncResult is what a sync did to one source.
+type SyncResult struct {
+	Source    string          `json:"source"`
+	Revision  string          `json:"revision"`
+	Inventory apply.Inventory `json:"inventory"`
+	Changes   []Change        `json:"changes"`
+	// Error is why the sync of the source failed; empty when it did not.
+	Error string `json:"error,omitempty"`
+}
+
+// Change is what a sync did to one object.
+type Change struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	Action    string `json:"action"`
+}
+
+// Syncer applies built sources to one cluster: their objects in waves
+// gated on health (the definitions' health rules, else kstatus), their
+// revision and components recorded in the source's inventory.
+type Syncer struct {
+	Applier *apply.Applier
+	Options SyncOptions
+}
+
+// Sync applies b. The result lists what was done also when it fails.
+func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
+	inv := b.Source.Inventory()
+	opts := apply.DefaultApplyOptions(inv)
+	opts.Prune = b.Source.Prune
+	opts.AllowEmpty = s.Options.AllowEmpty
+	if s.Options.WaveTimeout > 0 {
+		opts.WaveTimeout = s.Options.WaveTimeout
+	}
+	opts.Revision = b.Revision
+	opts.Source = &apply.SourceRecord{Name: b.Source.Name, App: b.Source.App, Component: b.Source.Component,
+		URL: source.DisplayURL(b.Source.URL), Ref: b.Source.Ref.String(), Path: cleanPath(b.Source.Path)}
+	opts.Applications = b.Applications
+	if b.Definitions != nil {
+		opts.Health = apply.DefinitionHealth(b.Definitions)
+	}
+	opts.Progress = func(e apply.WaveEvent) {
+		if e.Waves < 2 {
+			return // one wave: the lines around it say it all
+		}
+		if e.Healthy {
+			s.progress("%s: wave %d/%d healthy", b.Source.Name, e.Wave+1, e.Waves)
+		} else {
+			s.progress("%s: wave %d/%d: applying %d objects", b.Source.Name, e.Wave+1, e.Waves, e.Objects)
+		}
+	}
+	s.progress("%s: applying %d objects (inventory %s %s/%s)", b.Source.Name, len(b.Objects), inv.Kind, inv.Namespace, inv.Name)
+	cs, err := s.Applier.Apply(ctx, b.Objects, opts)
+	res := &SyncResult{Source: b.Source.Name, Revision: b.Revision, Inventory: inv, Changes: []Change{}}
+	if cs != nil {
+		for _, e := range cs.Entries {
+			res.Changes = append(res.Changes, Change{Kind: e.ObjMetadata.GroupKind.Kind, Namespace: e.ObjMetadata.Namespace,
+				Name: e.ObjMetadata.Name, Action: string(e.Action)})
+		}
+		s.progress("%s: %s", b.Source.Name, Summary(res.Changes))
+	}
+	if err != nil {
+		res.Error = err.Error()
+		return res, err
+	}
+	s.progress("%s: healthy at %s", b.Source.Name, b.Revision)
+	return res, nil
+}
+
+// Summary counts changes by action: "2 created, 1 unchanged".
+func Summary(changes []Change) string {
+	counts := map[string]int{}
+	for _, c := range changes {
+		counts[c.Action]++
+	}
+	var parts []string
+	for _, a := range []ssa.Action{ssa.CreatedAction, ssa.ConfiguredAction, ssa.UnchangedAction, ssa.DeletedAction, ssa.SkippedAction, ssa.UnknownAction} {
+		if n := counts[string(a)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, a))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing to apply"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (s *Syncer) progress(format string, args ...any) {
+	if s.Options.Progress != nil {
+		fmt.Fprintf(s.Options.Progress, format+"\n", args...)
+	}
+}
