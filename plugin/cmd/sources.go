@@ -199,7 +199,7 @@ func (o *SourceOptions) walker(client kubernetes.Interface) (*reconcile.Walker, 
 	if version == "" {
 		v, err := client.Discovery().ServerVersion()
 		if err != nil {
-			return nil, fmt.Errorf("cluster version: %w", err)
+			return nil, fmt.Errorf("cannot reach the cluster at %s: %w; check --kubeconfig and --context, and that the API server is up", o.restConfig.Host, err)
 		}
 		if _, err := render.ParseClusterVersion(v.GitVersion); err == nil {
 			version = v.GitVersion

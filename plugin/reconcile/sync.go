@@ -2,12 +2,14 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/fluxcd/pkg/ssa"
+	ssaerrors "github.com/fluxcd/pkg/ssa/errors"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
@@ -93,6 +95,12 @@ func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
 		s.progress("%s: %s", b.Source.Name, Summary(res.Changes))
 	}
 	if err != nil {
+		var rejected *ssaerrors.DryRunErr
+		if errors.As(err, &rejected) && rejected.InvolvedObject() != nil {
+			if f := b.Files.Of(rejected.InvolvedObject()); f != "" {
+				err = fmt.Errorf("%s: %w", f, rejected) // the object's file, in place of the wave
+			}
+		}
 		res.Error = err.Error()
 		return res, err
 	}

@@ -28,6 +28,8 @@ type Built struct {
 	// Objects are the rendered objects, without the build's file
 	// annotations.
 	Objects []*unstructured.Unstructured
+	// Files are the repository files of the objects.
+	Files Files
 	// Applications are the OAM Applications the objects were rendered
 	// from; the inventory records their components' types and traits.
 	Applications []*oam.Application
@@ -149,7 +151,7 @@ func (w *Walker) one(ctx context.Context, s Source) (*Built, []Source, error) {
 		var msgs []string
 		for _, r := range res.Results {
 			if r.Severity == framework.Error {
-				msgs = append(msgs, strings.TrimSpace(r.Message))
+				msgs = append(msgs, repoMessage(r, rel))
 			}
 		}
 		return nil, nil, fmt.Errorf("%s: path %s at %s: %w: %s; nothing applied", s, displayPath(rel), co.Revision, err, strings.Join(msgs, "; "))
@@ -166,6 +168,7 @@ func (w *Walker) one(ctx context.Context, s Source) (*Built, []Source, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", s, err)
 	}
+	files := filesOf(res.Objects, rel)
 	apps := make([]*oam.Application, 0, len(res.Applications))
 	for _, n := range res.Applications {
 		app, err := oam.Parse(n)
@@ -175,7 +178,7 @@ func (w *Walker) one(ctx context.Context, s Source) (*Built, []Source, error) {
 		apps = append(apps, app)
 	}
 	w.progress("%s: rendered %d objects", s.Name, len(objects))
-	return &Built{Source: s, Revision: co.Revision, Objects: objects, Applications: apps, Definitions: defs}, nested, nil
+	return &Built{Source: s, Revision: co.Revision, Objects: objects, Files: files, Applications: apps, Definitions: defs}, nested, nil
 }
 
 func displayPath(p string) string {
