@@ -13,7 +13,7 @@ KUSTOMIZE := $(TOOLS_BIN)/kustomize-$(KUSTOMIZE_VERSION)
 REFERENCE := $(CURDIR)/../shared/reference
 
 FUNCTIONS := render-application patch-application set-image
-BINARIES := $(addprefix $(BIN)/,$(FUNCTIONS)) $(BIN)/kubectl-gitops
+BINARIES := $(addprefix $(BIN)/,$(FUNCTIONS)) $(BIN)/kubectl-gitops $(BIN)/kubectl_complete-gitops
 
 .PHONY: all build test unit reference catalog-docs check-catalog-docs tools bench demo clean cluster-binaries cluster-up cluster-down
 
@@ -26,6 +26,10 @@ $(BIN)/%: FORCE
 
 $(BIN)/kubectl-gitops: FORCE
 	$(GO) build -o $@ ./plugin
+
+# kubectl runs kubectl_complete-gitops from PATH to complete `kubectl gitops …`.
+$(BIN)/kubectl_complete-gitops: plugin/kubectl_complete-gitops
+	install -m 0755 $< $@
 
 FORCE:
 

@@ -43,6 +43,33 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// kubectl completes `kubectl gitops …` through kubectl_complete-gitops.
+func TestKubectlCompletion(t *testing.T) {
+	testbin.Tool(t, "kubectl", "it runs the completion script")
+	script, err := os.ReadFile("kubectl_complete-gitops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(binDir, "kubectl_complete-gitops"), script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		args []string
+		want string
+	}{
+		"subcommand": {[]string{"__complete", "gitops", "sy"}, "sync\t"},
+		"flag":       {[]string{"__complete", "gitops", "sync", "--allow-e"}, "--allow-empty\t"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			out, errOut, code := run(t, "kubectl", tc.args...)
+			if code != 0 || !strings.Contains(out, tc.want) {
+				t.Errorf("kubectl %s: exit %d, want %q in:\n%s\n%s", strings.Join(tc.args, " "), code, tc.want, out, errOut)
+			}
+		})
+	}
+}
+
 func TestBuildSeedApps(t *testing.T) {
 	out, errOut, code := run(t, "kubectl-gitops", "build", "../testdata/seed-repo/apps")
 	if code != 0 {
