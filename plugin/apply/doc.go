@@ -30,8 +30,11 @@
 // The parent also records the revision of the last apply that became
 // healthy (oamgitops.dev/revision, ApplyOptions.Revision), the health of
 // each OAM component of the last apply (oamgitops.dev/components, JSON) and
-// the last HistoryLimit revisions applied (oamgitops.dev/history, JSON).
-// ReadInventory and ListInventories read them back for `ls` and `history`.
+// the last HistoryLimit revisions applied (oamgitops.dev/history, JSON), and
+// where the objects come from (oamgitops.dev/source: ApplyOptions.Source,
+// a repository URL written without credentials). ReadInventory and
+// ListInventories read them back for `ls` and `history`.
+// ApplyOptions.Progress is told when each wave starts and becomes healthy.
 //
 // A re-apply of unchanged objects sends no write request, not even a
 // server-side dry-run: each object carries the hash of what was last applied
