@@ -33,6 +33,12 @@ type Options struct {
 	// Config is the render config used when the kustomization names none.
 	// Default: RenderApplications defaults.
 	Config *render.Config
+	// Root, when set, is the only tree the build reads: the checkout of
+	// the repository the directory is in. The directory itself, every path
+	// a kustomization names and every symlink must stay under it, or the
+	// build fails with ErrOutsideRoot before reading the file. Default:
+	// none (a local build reads what its kustomizations name).
+	Root string
 }
 
 // Result is what a build produced.
@@ -63,20 +69,35 @@ func Dir(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("build %s: not a directory", dir)
 	}
+	var fsys filesys.FileSystem = filesys.MakeFsOnDisk()
+	var guard *confine
+	if opts.Root != "" {
+		if guard, err = newConfine(opts.Root); err != nil {
+			return nil, err
+		}
+		if err := guard.check(dir); err != nil {
+			return nil, err
+		}
+		fsys = &confinedFS{FileSystem: fsys, c: guard}
+	}
 	res := &Result{}
 	var items []*yaml.RNode
 	rendered := false
 	if hasKustomization(dir) {
-		fsys := &transformerStripper{FileSystem: filesys.MakeFsOnDisk(), known: func(kind string) bool {
+		stripper := &transformerStripper{FileSystem: fsys, known: func(kind string) bool {
 			_, ok := opts.Functions[kind]
 			return ok || kind == render.ConfigKind
 		}}
-		rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fsys, dir)
+		rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(stripper, dir)
+		if guard != nil && guard.firstRefusal() != nil {
+			// kustomize's own message buries the refusal; say only that.
+			return nil, fmt.Errorf("kustomize build %s: %w", dir, guard.firstRefusal())
+		}
 		if err != nil {
 			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
 		}
 		items = rm.ToRNodeSlice()
-		for _, cfg := range fsys.ordered() {
+		for _, cfg := range stripper.ordered() {
 			if cfg.GetKind() == render.ConfigKind && !rendered {
 				res.Applications = applications(items)
 			}
@@ -85,7 +106,7 @@ func Dir(ctx context.Context, dir string, opts Options) (*Result, error) {
 			}
 			rendered = rendered || cfg.GetKind() == render.ConfigKind
 		}
-	} else if items, err = readTree(dir); err != nil {
+	} else if items, err = readTree(dir, guard); err != nil {
 		return nil, err
 	}
 	if !rendered {
@@ -146,8 +167,9 @@ func hasKustomization(dir string) bool {
 }
 
 // readTree reads every YAML file under dir, in path order, skipping hidden
-// directories; items carry their path relative to dir.
-func readTree(dir string) ([]*yaml.RNode, error) {
+// directories; items carry their path relative to dir. With a guard, a file
+// resolving outside its root is refused, not read.
+func readTree(dir string, guard *confine) ([]*yaml.RNode, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -171,6 +193,11 @@ func readTree(dir string) ([]*yaml.RNode, error) {
 	sort.Strings(files)
 	var items []*yaml.RNode
 	for _, f := range files {
+		if guard != nil {
+			if err := guard.check(f); err != nil {
+				return nil, err
+			}
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", f, err)

@@ -76,6 +76,11 @@ func (w *Walker) Walk(ctx context.Context, roots []Source, visit func(context.Co
 }
 
 func (w *Walker) walk(ctx context.Context, s Source, chain []Source, seen map[string]bool, visit func(context.Context, *Built) error) error {
+	// Before the key: a path out of the repository must not pass for
+	// the root and look like a cycle.
+	if _, err := repoPath(s.Path); err != nil {
+		return fmt.Errorf("%s: %w", s, err)
+	}
 	key := s.Key()
 	for i, c := range chain {
 		if c.Key() == key {
@@ -129,10 +134,14 @@ func (w *Walker) one(ctx context.Context, s Source) (*Built, []Source, error) {
 	defer os.RemoveAll(co.Dir)
 	w.progress("%s: fetched %s", s.Name, co.Revision)
 
-	rel := cleanPath(s.Path)
+	rel, err := repoPath(s.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", s, err)
+	}
 	dir := filepath.Join(co.Dir, filepath.FromSlash(rel))
 	var defs *definition.Registry
 	bopts := w.Build
+	bopts.Root = co.Dir // nothing outside the checkout is read
 	bopts.Render.Used = func(r *definition.Registry) {
 		if defs == nil {
 			defs = definition.NewRegistry()
@@ -157,8 +166,7 @@ func (w *Walker) one(ctx context.Context, s Source) (*Built, []Source, error) {
 		return nil, nil, fmt.Errorf("%s: path %s at %s: %w: %s; nothing applied", s, displayPath(rel), co.Revision, err, strings.Join(msgs, "; "))
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: path %s at %s: %s", s, displayPath(rel), co.Revision,
-			strings.ReplaceAll(err.Error(), co.Dir+string(filepath.Separator), ""))
+		return nil, nil, fmt.Errorf("%s: path %s at %s: %w", s, displayPath(rel), co.Revision, withoutDir(err, co.Dir))
 	}
 	nested, err := FromApplications(res.Applications, s.Namespace, rel)
 	if err != nil {

@@ -3,7 +3,9 @@ package source
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
@@ -45,6 +47,10 @@ const (
 
 // ErrInvalidAuth means credentials are incomplete or malformed.
 var ErrInvalidAuth = errors.New("invalid credentials")
+
+// ErrHostKey means an SSH server's host key is not one known_hosts lists
+// for it.
+var ErrHostKey = errors.New("host key not trusted")
 
 // AuthFromSecretData reads credentials from a Secret's data. Unknown keys
 // are ignored.
@@ -135,20 +141,30 @@ func (a Auth) sshMethod(ep *transport.Endpoint) (transport.AuthMethod, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidAuth, KeyIdentity, err)
 	}
-	cb, err := knownHostsCallback(a.KnownHosts)
+	port := ep.Port
+	if port <= 0 {
+		port = gitssh.DefaultPort
+	}
+	cb, algos, err := knownHostsCallback(a.KnownHosts, net.JoinHostPort(ep.Host, strconv.Itoa(port)))
 	if err != nil {
 		return nil, err
 	}
 	keys.HostKeyCallback = cb
+	// Ask for the key types known_hosts has for the host: the server would
+	// otherwise present the type the client prefers (ECDSA before Ed25519),
+	// which fails against a known_hosts listing only another type.
+	keys.HostKeyAlgorithms = algos
 	return keys, nil
 }
 
-// knownHostsCallback parses known_hosts data. The knownhosts package reads
-// files only, so the data goes through a temporary file read at once.
-func knownHostsCallback(data []byte) (ssh.HostKeyCallback, error) {
+// knownHostsCallback parses known_hosts data and returns the callback that
+// checks host keys against it and the host key algorithms it lists for
+// hostWithPort. The parser reads files only, so the data goes through a
+// temporary file read at once.
+func knownHostsCallback(data []byte, hostWithPort string) (ssh.HostKeyCallback, []string, error) {
 	f, err := os.CreateTemp("", "known_hosts-")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", KeyKnownHosts, err)
+		return nil, nil, fmt.Errorf("%s: %w", KeyKnownHosts, err)
 	}
 	defer os.Remove(f.Name())
 	_, werr := f.Write(data)
@@ -156,11 +172,49 @@ func knownHostsCallback(data []byte) (ssh.HostKeyCallback, error) {
 		werr = cerr
 	}
 	if werr != nil {
-		return nil, fmt.Errorf("%s: %w", KeyKnownHosts, werr)
+		return nil, nil, fmt.Errorf("%s: %w", KeyKnownHosts, werr)
 	}
-	cb, err := knownhosts.New(f.Name())
+	db, err := gitssh.NewKnownHostsDb(f.Name())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidAuth, KeyKnownHosts, err)
+		return nil, nil, fmt.Errorf("%w: %s: %v", ErrInvalidAuth, KeyKnownHosts, err)
 	}
-	return cb, nil
+	return checkHostKey(db.HostKeyCallback()), db.HostKeyAlgorithms(hostWithPort), nil
+}
+
+// checkHostKey wraps a known_hosts callback so that a refusal says what to
+// do and is ErrHostKey. Messages name the key by its type and fingerprint
+// only.
+func checkHostKey(cb ssh.HostKeyCallback) ssh.HostKeyCallback {
+	return func(host string, remote net.Addr, key ssh.PublicKey) error {
+		err := cb(host, remote, key)
+		if err == nil {
+			return nil
+		}
+		offered := key.Type() + " " + ssh.FingerprintSHA256(key)
+		var keyErr *knownhosts.KeyError
+		var revoked *knownhosts.RevokedError
+		switch {
+		case errors.As(err, &keyErr) && len(keyErr.Want) > 0:
+			return fmt.Errorf("%w: the host key of %s (%s) does not match %s; if the server's key changed, update %s (%s prints the current keys)",
+				ErrHostKey, host, offered, KeyKnownHosts, KeyKnownHosts, keyscan(host))
+		case errors.As(err, &keyErr):
+			return fmt.Errorf("%w: the host key of %s (%s) is not in %s; add the host's keys to it (%s prints them)",
+				ErrHostKey, host, offered, KeyKnownHosts, keyscan(host))
+		case errors.As(err, &revoked):
+			return fmt.Errorf("%w: the host key of %s (%s) is revoked in %s", ErrHostKey, host, offered, KeyKnownHosts)
+		}
+		return fmt.Errorf("%w: %s: %v", ErrHostKey, host, err)
+	}
+}
+
+// keyscan is the ssh-keyscan command that prints the keys of host:port.
+func keyscan(hostWithPort string) string {
+	host, port, err := net.SplitHostPort(hostWithPort)
+	if err != nil {
+		return "ssh-keyscan " + hostWithPort
+	}
+	if port == strconv.Itoa(gitssh.DefaultPort) {
+		return "ssh-keyscan " + host
+	}
+	return "ssh-keyscan -p " + port + " " + host
 }

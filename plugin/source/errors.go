@@ -83,7 +83,7 @@ func newError(name, cleanURL, op string, cause error, secrets []string) *Error {
 }
 
 func classify(err error) error {
-	for _, k := range []error{ErrAuthFailed, ErrRepositoryNotFound, ErrUnreachable, ErrRefNotFound, ErrInvalidRef, ErrInvalidAuth, context.Canceled, context.DeadlineExceeded} {
+	for _, k := range []error{ErrAuthFailed, ErrRepositoryNotFound, ErrUnreachable, ErrRefNotFound, ErrInvalidRef, ErrInvalidAuth, ErrHostKey, context.Canceled, context.DeadlineExceeded} {
 		if errors.Is(err, k) {
 			return k
 		}
@@ -93,6 +93,9 @@ func classify(err error) error {
 		return ErrAuthFailed
 	case errors.Is(err, transport.ErrRepositoryNotFound):
 		return ErrRepositoryNotFound
+	case strings.Contains(err.Error(), "ssh: unable to authenticate"):
+		// golang.org/x/crypto/ssh says a login was refused in text only.
+		return ErrAuthFailed
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return ErrUnreachable
 	}
