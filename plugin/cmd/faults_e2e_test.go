@@ -173,5 +173,3 @@ func gitopsKubeconfig(t *testing.T, kubeconfig string, extraEnv []string, args .
 	}
 	return res
 }
-
-

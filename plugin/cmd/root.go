@@ -28,7 +28,7 @@ func NewRoot(streams IOStreams) *cobra.Command {
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
-	root.AddCommand(NewCmdVersion(streams), NewCmdBuild(streams), NewCmdImage(streams), NewCmdSync(streams), NewCmdDiff(streams))
+	root.AddCommand(NewCmdVersion(streams), NewCmdBuild(streams), NewCmdImage(streams), NewCmdSync(streams), NewCmdDiff(streams), NewCmdLs(streams), NewCmdHistory(streams))
 	return root
 }
 

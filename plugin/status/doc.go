@@ -1,0 +1,14 @@
+// Package status turns what the inventories of synced sources record into
+// the rows of `kubectl gitops ls`: one row per source and one per OAM
+// component, grouped by Application as `vela ls` shows them.
+//
+// It is pure: it takes apply.InventoryRecord values already read from the
+// cluster and returns values. Health is the health recorded by the last
+// sync of each source, not a live check.
+//
+// Components of one Application may be recorded by several sources; they
+// are merged into the rows of that Application. Rows are sorted by
+// namespace, Application and component. An Application is "running" when
+// every row of it is healthy, else "unhealthy" (KubeVela's phases), and
+// its created time is the earliest creation of the inventories recording it.
+package status
