@@ -143,9 +143,10 @@ func TestApplyHealthFromDefinitions(t *testing.T) {
 	if len(events) == 0 || len(events)%2 != 0 || !events[len(events)-1].Healthy || events[0].Healthy {
 		t.Errorf("progress events %+v: want a start and a healthy event per wave", events)
 	}
+	// In the Application's order, not by name.
 	want := []ComponentHealth{
-		{App: "shop", Namespace: ns, Component: "migrate", Type: "task", Healthy: true, Message: "Active/Failed/Succeeded:0/0/1"},
 		{App: "shop", Namespace: ns, Component: "web", Type: "webservice", Traits: []string{"scaler", "expose"}, Healthy: true, Message: "Ready:1/1"},
+		{App: "shop", Namespace: ns, Component: "migrate", Type: "task", Healthy: true, Message: "Active/Failed/Succeeded:0/0/1", Index: 1},
 	}
 	if diff := cmp.Diff(want, readComponents(t, ns)); diff != "" {
 		t.Errorf("components (-want +got):\n%s", diff)

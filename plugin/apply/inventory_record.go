@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -44,9 +45,14 @@ type SourceRecord struct {
 	// App and Component name the declaring Application component.
 	App       string `json:"app,omitempty"`
 	Component string `json:"component,omitempty"`
-	URL       string `json:"url,omitempty"`
-	Ref       string `json:"ref,omitempty"`
-	Path      string `json:"path,omitempty"`
+	// Index is the component's position in its Application.
+	Index int    `json:"index,omitempty"`
+	URL   string `json:"url,omitempty"`
+	Ref   string `json:"ref,omitempty"`
+	Path  string `json:"path,omitempty"`
+	// Parent is the inventory of the source whose build declared this
+	// one; nil for a root source (from SOURCE or --repo).
+	Parent *Inventory `json:"parent,omitempty"`
 }
 
 // ErrNoInventory means the ApplySet parent of a source is not in the
@@ -64,6 +70,9 @@ type ComponentHealth struct {
 	Traits    []string `json:"traits,omitempty"`
 	Healthy   bool     `json:"healthy"`
 	Message   string   `json:"message,omitempty"`
+	// Index is the component's position in its Application, when the
+	// Applications were given (ApplyOptions.Applications).
+	Index int `json:"index,omitempty"`
 }
 
 // HistoryEntry is one applied revision.
@@ -209,13 +218,30 @@ func componentHealth(objects []*unstructured.Unstructured, observed map[objKey]O
 			declared[[3]string{app.Namespace, app.Name, app.Components[i].Name}] = &app.Components[i]
 		}
 	}
-	sort.Slice(order, func(i, j int) bool { return strings.Join(order[i][:], "/") < strings.Join(order[j][:], "/") })
+	// By Application, then in the Application's order (as vela lists
+	// them), components it does not declare last.
+	rank := func(k [3]string) int {
+		if d := declared[k]; d != nil && d.Index >= 0 {
+			return d.Index
+		}
+		return math.MaxInt
+	}
+	sort.Slice(order, func(i, j int) bool {
+		x, y := order[i], order[j]
+		if x[0] != y[0] || x[1] != y[1] {
+			return x[0]+"/"+x[1] < y[0]+"/"+y[1]
+		}
+		if rx, ry := rank(x), rank(y); rx != ry {
+			return rx < ry
+		}
+		return x[2] < y[2]
+	})
 	out := make([]ComponentHealth, 0, len(order))
 	for _, k := range order {
 		c := byKey[k]
 		c.c.Traits = sortedKeys(c.traits)
 		if d := declared[k]; d != nil {
-			c.c.Type, c.c.Traits = d.Type, nil
+			c.c.Type, c.c.Traits, c.c.Index = d.Type, nil, max(d.Index, 0)
 			for _, t := range d.Traits {
 				c.c.Traits = append(c.c.Traits, t.Type)
 			}

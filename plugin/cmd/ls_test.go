@@ -27,8 +27,8 @@ func seedRecords() []apply.InventoryRecord {
 		{Inventory: lsInv("default", "gitops.infra.database-config"), Created: t1, Revision: "main@sha1:1111111",
 			Source: &apply.SourceRecord{Name: "infra/database-config", App: "infra", Component: "database-config"},
 			Components: []apply.ComponentHealth{
-				{App: "mysql", Namespace: "default", Component: "mysql-cluster", Type: "raw", Healthy: true},
 				{App: "mysql", Namespace: "default", Component: "mysql-controller", Type: "helm", Healthy: true, Message: "Ready:1/1"},
+				{App: "mysql", Namespace: "default", Component: "mysql-cluster", Type: "raw", Healthy: true, Index: 1},
 			}},
 		{Inventory: lsInv("default", "gitops.apps.apps"), Created: t2, Revision: "main@sha1:2222222",
 			Source: &apply.SourceRecord{Name: "apps/apps", App: "apps", Component: "apps"},
@@ -61,8 +61,8 @@ APP      COMPONENT          TYPE         TRAITS    PHASE     HEALTHY   STATUS   
 apps     apps               kustomize              running   healthy   main@sha1:2222222   2021-09-27 16:55:53 +0800 CST
 infra    database-config    kustomize              running   healthy   main@sha1:1111111   2021-09-26 20:48:09 +0800 CST
 my-app   my-server          webservice   ingress   running   healthy   Ready:1/1           2021-09-27 16:55:53 +0800 CST
-mysql    mysql-cluster      raw                    running   healthy                       2021-09-26 20:48:09 +0800 CST
-└─       mysql-controller   helm                   running   healthy   Ready:1/1           2021-09-26 20:48:09 +0800 CST
+mysql    mysql-controller   helm                   running   healthy   Ready:1/1           2021-09-26 20:48:09 +0800 CST
+└─       mysql-cluster      raw                    running   healthy                       2021-09-26 20:48:09 +0800 CST
 `,
 		},
 		"all namespaces, three components, unhealthy, a flags source": {
@@ -71,8 +71,8 @@ mysql    mysql-cluster      raw                    running   healthy            
 			want: `
 NAMESPACE   APP        COMPONENT          TYPE          TRAITS          PHASE       HEALTHY     STATUS                                              CREATED-TIME
 default     infra      database-config    kustomize                     running     healthy     main@sha1:1111111                                   2021-09-26 20:48:09 +0800 CST
-default     mysql      mysql-cluster      raw                           running     healthy                                                         2021-09-26 20:48:09 +0800 CST
-default     └─         mysql-controller   helm                          running     healthy     Ready:1/1                                           2021-09-26 20:48:09 +0800 CST
+default     mysql      mysql-controller   helm                          running     healthy     Ready:1/1                                           2021-09-26 20:48:09 +0800 CST
+default     └─         mysql-cluster      raw                           running     healthy                                                         2021-09-26 20:48:09 +0800 CST
 prod        shop       api                webservice    scaler,expose   unhealthy   healthy     Ready:2/2                                           2024-01-02 11:04:05 +0800 CST
 prod        ├─         db                 statefulset                   unhealthy   unhealthy   StatefulSet prod/db is InProgress: Rolling update   2024-01-02 11:04:05 +0800 CST
 prod        └─         web                webservice                    unhealthy   healthy     Ready:1/1                                           2024-01-02 11:04:05 +0800 CST

@@ -42,8 +42,10 @@ type Source struct {
 	// Prune deletes what left the source. Default (from Applications) true.
 	Prune bool
 	// App and Component name the Application component that declares
-	// the source; empty for a source declared by flags.
+	// the source; empty for a source declared by flags. Index is the
+	// component's position in the Application.
 	App, Component string
+	Index          int
 	// Interval is how often `watch` looks for new commits: the
 	// component's pullInterval. Zero means the caller's default.
 	Interval time.Duration
@@ -155,7 +157,7 @@ func fromComponent(app *oam.Application, c oam.Component, ns string) (Source, er
 		return s, nil
 	}
 	s := Source{Name: app.Name + "/" + c.Name, Namespace: ns, Prune: true,
-		App: app.Name, Component: c.Name, Origin: originOf(app, c)}
+		App: app.Name, Component: c.Name, Index: c.Index, Origin: originOf(app, c)}
 	repoType, err := str(p, "repoType", ".repoType")
 	if err != nil {
 		return s, err

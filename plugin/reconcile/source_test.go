@@ -56,7 +56,7 @@ kind: ConfigMap
 metadata: {name: not-an-app}
 `,
 			want: []Source{{Name: "apps/src", Namespace: "fallback", URL: "ssh://git@h/r.git",
-				Ref: source.Ref{SemVer: ">=1.0.0"}, Path: "apps", App: "apps", Component: "src",
+				Ref: source.Ref{SemVer: ">=1.0.0"}, Path: "apps", App: "apps", Component: "src", Index: 1,
 				Origin: "clusters/x.yaml: Application fallback/apps: spec.components[1]"}},
 		},
 		"missing url": {

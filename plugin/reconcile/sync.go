@@ -68,7 +68,7 @@ func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
 		opts.WaveTimeout = s.Options.WaveTimeout
 	}
 	opts.Revision = b.Revision
-	opts.Source = &apply.SourceRecord{Name: b.Source.Name, App: b.Source.App, Component: b.Source.Component,
+	opts.Source = &apply.SourceRecord{Name: b.Source.Name, App: b.Source.App, Component: b.Source.Component, Index: b.Source.Index,
 		URL: source.DisplayURL(b.Source.URL), Ref: b.Source.Ref.String(), Path: cleanPath(b.Source.Path)}
 	opts.Applications = b.Applications
 	if b.Definitions != nil {

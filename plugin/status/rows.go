@@ -47,6 +47,9 @@ type Row struct {
 	Inventory apply.Inventory `json:"inventory"`
 	// Source is set on the row of a source.
 	Source *Source `json:"source,omitempty"`
+
+	// index is the component's position in its Application.
+	index int
 }
 
 // Source is what a source's row says about the source. It holds no
@@ -117,7 +120,13 @@ func Rows(records []apply.InventoryRecord) []Row {
 	out := []Row{}
 	for _, k := range keys {
 		a := apps[k]
-		sort.SliceStable(a.rows, func(i, j int) bool { return a.rows[i].Component < a.rows[j].Component })
+		// In the Application's order, as vela lists them.
+		sort.SliceStable(a.rows, func(i, j int) bool {
+			if a.rows[i].index != a.rows[j].index {
+				return a.rows[i].index < a.rows[j].index
+			}
+			return a.rows[i].Component < a.rows[j].Component
+		})
 		phase := PhaseRunning
 		for _, r := range a.rows {
 			if !r.Healthy {
@@ -154,7 +163,7 @@ func sourceRow(rec apply.InventoryRecord) Row {
 		r.Source.Name, r.Source.URL, r.Source.Ref, r.Source.Path = s.Name, s.URL, s.Ref, s.Path
 		switch {
 		case s.App != "":
-			r.App, r.Component = s.App, s.Component
+			r.App, r.Component, r.index = s.App, s.Component, s.Index
 		case s.Name != "":
 			r.App = s.Name
 		}
@@ -173,7 +182,7 @@ func sourceRow(rec apply.InventoryRecord) Row {
 // componentRow is the row of component c that rec recorded.
 func componentRow(rec apply.InventoryRecord, c apply.ComponentHealth) Row {
 	r := Row{Namespace: c.Namespace, App: c.App, Component: c.Component, Type: c.Type, Healthy: c.Healthy,
-		Status: c.Message, Inventory: rec.Inventory}
+		Status: c.Message, Inventory: rec.Inventory, index: c.Index}
 	if len(c.Traits) > 0 {
 		r.Traits = append([]string(nil), c.Traits...)
 	}

@@ -25,8 +25,8 @@ func seedRecords() []apply.InventoryRecord {
 			Source: &apply.SourceRecord{Name: "infra/database-config", App: "infra", Component: "database-config",
 				URL: "https://git.example/config.git", Ref: "branch main", Path: "infrastructure"},
 			Components: []apply.ComponentHealth{
-				{App: "mysql", Namespace: "default", Component: "mysql-cluster", Type: "raw", Healthy: true},
 				{App: "mysql", Namespace: "default", Component: "mysql-controller", Type: "helm", Healthy: true, Message: "Ready:1/1"},
+				{App: "mysql", Namespace: "default", Component: "mysql-cluster", Type: "raw", Healthy: true, Index: 1},
 			}},
 		{Inventory: inv("default", "gitops.apps.apps"), Created: t2, Revision: "main@sha1:2222222",
 			Source: &apply.SourceRecord{Name: "apps/apps", App: "apps", Component: "apps",
@@ -56,10 +56,10 @@ func TestRows(t *testing.T) {
 					Source: &Source{Name: "infra/database-config", URL: "https://git.example/config.git", Ref: "branch main", Path: "infrastructure", Revision: "main@sha1:1111111"}},
 				{Namespace: "default", App: "my-app", Component: "my-server", Type: "webservice", Traits: []string{"ingress"},
 					Phase: "running", Healthy: true, Status: "Ready:1/1", Created: t2, Inventory: appsInv},
-				{Namespace: "default", App: "mysql", Component: "mysql-cluster", Type: "raw", Phase: "running", Healthy: true,
-					Created: t1, Inventory: infraInv},
 				{Namespace: "default", App: "mysql", Component: "mysql-controller", Type: "helm", Phase: "running", Healthy: true,
 					Status: "Ready:1/1", Created: t1, Inventory: infraInv},
+				{Namespace: "default", App: "mysql", Component: "mysql-cluster", Type: "raw", Phase: "running", Healthy: true,
+					Created: t1, Inventory: infraInv, index: 1},
 			},
 		},
 		"one app from two sources, one component unhealthy": {
@@ -126,7 +126,7 @@ func TestRows(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, Rows(tc.records)); diff != "" {
+			if diff := cmp.Diff(tc.want, Rows(tc.records), cmp.AllowUnexported(Row{})); diff != "" {
 				t.Errorf("Rows (-want +got):\n%s", diff)
 			}
 		})
@@ -153,7 +153,7 @@ func TestInNamespace(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, InNamespace(rows, tc.namespace)); diff != "" {
+			if diff := cmp.Diff(tc.want, InNamespace(rows, tc.namespace), cmp.AllowUnexported(Row{})); diff != "" {
 				t.Errorf("InNamespace (-want +got):\n%s", diff)
 			}
 		})
