@@ -299,7 +299,7 @@ func checkTable(t *testing.T, table string, want [][]string) {
 }
 
 // namespaceViewer writes a kubeconfig for a ServiceAccount that may read
-// ConfigMaps and Secrets in ns only.
+// ConfigMaps in ns only (no Secrets: ls reads ConfigMap inventories without them).
 func namespaceViewer(ctx context.Context, t *testing.T, ns string) string {
 	t.Helper()
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "viewer", Namespace: ns}}
@@ -307,7 +307,7 @@ func namespaceViewer(ctx context.Context, t *testing.T, ns string) string {
 		t.Fatal(err)
 	}
 	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "viewer", Namespace: ns}, Rules: []rbacv1.PolicyRule{
-		{APIGroups: []string{""}, Resources: []string{"configmaps", "secrets"}, Verbs: []string{"get", "list"}}}}
+		{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list"}}}}
 	if _, err := env.Client.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
