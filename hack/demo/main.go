@@ -3,7 +3,8 @@
 // (test/gitserver) holding testdata/seed-repo, and the built kubectl-gitops.
 // It syncs the infrastructure (the MySQL operator, then its MysqlCluster
 // once the operator is healthy), then the app; changes the Ingress domain in
-// Git and syncs again; reverts it; removes the app's file and syncs (prune).
+// Git while `kubectl gitops watch` runs in the background, which brings it to
+// the cluster; reverts it and syncs; removes the app's file and syncs (prune).
 // Everything it starts stops when it ends.
 //
 // Usage: go run ./hack/demo [-bin bin/kubectl-gitops]
@@ -93,23 +94,20 @@ func run(bin string) error {
 	}
 	k.run("get", "deployments,services,ingresses,mysqlclusters", "-n", "default")
 
-	step("changing the Ingress domain in Git: kubectl gitops diff, then sync")
-	if err := edit(repo, "apps/my-app.yaml", "domain: testsvc.example.com", "domain: newsvc.example.com", "change the domain"); err != nil {
-		return err
-	}
-	_ = g.run("diff", "clusters/apps.yaml") // exits 1: there is a difference
-	if err := g.run("sync", "clusters/apps.yaml"); err != nil {
+	step("kubectl gitops watch clusters/apps.yaml in the background (apps polls every " + demoPullInterval + " here); the Ingress domain changes in Git")
+	if err := watchDomainChange(ctx, c, g, repo); err != nil {
 		return err
 	}
 	k.run("get", "ingress", "my-server", "-n", "default")
 
-	step("rolling back with git revert: the next sync converges to it")
+	step("rolling back with git revert: kubectl gitops diff shows it, the next sync converges to it")
 	if err := git(repo.Work, "revert", "--no-edit", "HEAD"); err != nil {
 		return err
 	}
 	if err := repo.Push(); err != nil {
 		return err
 	}
+	_ = g.run("diff", "clusters/apps.yaml") // exits 1: there is a difference
 	if err := g.run("sync", "clusters/apps.yaml"); err != nil {
 		return err
 	}
@@ -169,7 +167,8 @@ spec:
             expose: true
 `
 
-// seedRepo pushes testdata/seed-repo with clusters/*.yaml pointing at srv.
+// seedRepo pushes testdata/seed-repo with clusters/*.yaml pointing at srv,
+// and apps' pullInterval at demoPullInterval.
 func seedRepo(srv *gitserver.Server) (*gitserver.Repo, error) {
 	repo, err := srv.Create("config")
 	if err != nil {
@@ -184,7 +183,8 @@ func seedRepo(srv *gitserver.Server) (*gitserver.Repo, error) {
 		if err != nil {
 			return nil, err
 		}
-		files[name] = strings.ReplaceAll(string(data), "url: http://127.0.0.1:0/config.git", "url: "+srv.URL("config"))
+		text := strings.ReplaceAll(string(data), "url: http://127.0.0.1:0/config.git", "url: "+srv.URL("config"))
+		files[name] = strings.ReplaceAll(text, "pullInterval: 1m\n", "pullInterval: "+demoPullInterval+"\n")
 	}
 	if err := repo.WriteFiles(files); err != nil {
 		return nil, err

@@ -29,6 +29,7 @@ func NewRoot(streams IOStreams) *cobra.Command {
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.AddCommand(NewCmdVersion(streams), NewCmdBuild(streams), NewCmdImage(streams), NewCmdSync(streams), NewCmdDiff(streams), NewCmdLs(streams), NewCmdHistory(streams))
+	root.AddCommand(NewCmdWatch(streams), NewCmdDelete(streams))
 	return root
 }
 

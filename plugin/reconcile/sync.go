@@ -70,6 +70,10 @@ func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
 	opts.Revision = b.Revision
 	opts.Source = &apply.SourceRecord{Name: b.Source.Name, App: b.Source.App, Component: b.Source.Component, Index: b.Source.Index,
 		URL: source.DisplayURL(b.Source.URL), Ref: b.Source.Ref.String(), Path: cleanPath(b.Source.Path)}
+	if b.Parent != nil {
+		parent := b.Parent.Inventory()
+		opts.Source.Parent = &parent
+	}
 	opts.Applications = b.Applications
 	if b.Definitions != nil {
 		opts.Health = apply.DefinitionHealth(b.Definitions)

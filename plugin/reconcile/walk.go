@@ -37,6 +37,10 @@ type Built struct {
 	// judging the health of the applied workloads; nil when the build
 	// rendered nothing.
 	Definitions *definition.Registry
+	// Parent is the source whose build declared this one; nil for a
+	// root. Its inventory is recorded in this one's, so `delete` finds
+	// nested sources from the cluster alone.
+	Parent *Source
 }
 
 // CredentialsFunc returns the credentials of a source: those in the Secret
@@ -96,9 +100,13 @@ func (w *Walker) walk(ctx context.Context, s Source, chain []Source, seen map[st
 		return nil
 	}
 	seen[key] = true
-	built, nested, err := w.one(ctx, s)
+	built, nested, err := w.one(ctx, s, "")
 	if err != nil {
 		return err
+	}
+	if len(chain) > 0 {
+		parent := chain[len(chain)-1]
+		built.Parent = &parent
 	}
 	if err := visit(ctx, built); err != nil {
 		return fmt.Errorf("%s: %w", s, err)
@@ -112,8 +120,10 @@ func (w *Walker) walk(ctx context.Context, s Source, chain []Source, seen map[st
 	return nil
 }
 
-// one fetches and builds a source, returning its nested sources.
-func (w *Walker) one(ctx context.Context, s Source) (*Built, []Source, error) {
+// one fetches and builds a source, returning its nested sources. When the
+// fetched revision is known (not empty), it builds nothing and fails with
+// errUnchanged, the Built holding only the source and revision.
+func (w *Walker) one(ctx context.Context, s Source, known string) (*Built, []Source, error) {
 	var auth source.Auth
 	if w.Credentials != nil {
 		a, err := w.Credentials(ctx, s.Namespace, s.SecretRef)
@@ -132,6 +142,9 @@ func (w *Walker) one(ctx context.Context, s Source) (*Built, []Source, error) {
 		return nil, nil, fmt.Errorf("%s: %w", s.Origin, err)
 	}
 	defer os.RemoveAll(co.Dir)
+	if known != "" && co.Revision == known {
+		return &Built{Source: s, Revision: co.Revision}, nil, errUnchanged
+	}
 	w.progress("%s: fetched %s", s.Name, co.Revision)
 
 	rel, err := repoPath(s.Path)

@@ -1,0 +1,233 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/fluxcd/pkg/ssa"
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+)
+
+// DeleteOptions remove everything a source (and its nested sources)
+// applied.
+type DeleteOptions struct {
+	SourceOptions
+	OutputOptions
+	// Timeout bounds the wait for each wave to be gone before the wave
+	// before it is deleted.
+	Timeout time.Duration
+	// DryRun lists what would be deleted, deleting nothing.
+	DryRun bool
+}
+
+// NewCmdDelete builds `kubectl gitops delete SOURCE`.
+func NewCmdDelete(streams IOStreams) *cobra.Command {
+	o := &DeleteOptions{SourceOptions: newSourceOptions(streams)}
+	cmd := &cobra.Command{
+		Use:   "delete [SOURCE]",
+		Short: "Remove everything a source applied, its nested sources first, each in reverse dependency order",
+		Long: "SOURCE names sources as for sync (a file or directory of Applications, or --repo). Nothing is\n" +
+			"fetched: what to delete is read from the cluster. Each source's inventory lists what it applied;\n" +
+			"the sources its builds declared are found by the inventories that name it as their parent, and are\n" +
+			"deleted first, the last synced first. Within a source the objects go in reverse dependency order\n" +
+			"(the last wave first, each gone before the one before it), then the inventory. Objects annotated\n" +
+			"oamgitops.dev/prune: disabled stay. --dry-run lists what would go.",
+		Example: "  kubectl gitops delete clusters/apps.yaml --dry-run\n" +
+			"  kubectl gitops delete clusters/apps.yaml",
+		RunE: runE(o),
+	}
+	o.SourceOptions.addFlags(cmd.Flags())
+	o.OutputOptions.addFlags(cmd.Flags())
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long the objects of each wave may take to be gone")
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "list what would be deleted, delete nothing")
+	return cmd
+}
+
+// Complete fills the options from arguments and the kubeconfig.
+func (o *DeleteOptions) Complete(args []string) error { return o.complete(args) }
+
+// Validate checks the options.
+func (o *DeleteOptions) Validate() error {
+	if o.Timeout <= 0 {
+		return errors.New("--timeout must be positive")
+	}
+	if err := o.OutputOptions.validate(); err != nil {
+		return err
+	}
+	return o.SourceOptions.validate()
+}
+
+// Run deletes, or lists with DryRun.
+func (o *DeleteOptions) Run(ctx context.Context) error {
+	roots, err := o.sources()
+	if err != nil {
+		return err
+	}
+	applier, err := apply.NewApplier(o.restConfig, Version)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	var targets []target
+	for _, s := range roots {
+		inv := s.Inventory()
+		rec, err := applier.ReadInventory(ctx, inv)
+		if errors.Is(err, apply.ErrNoInventory) {
+			errs = append(errs, fmt.Errorf("%s: nothing to delete: inventory %s %s/%s is not in the cluster "+
+				"(the source was never synced to it, or was deleted already)", s, inv.Kind, inv.Namespace, inv.Name))
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s, err))
+			continue
+		}
+		targets = append(targets, target{name: s.Name, rec: *rec})
+	}
+	if len(targets) > 0 {
+		all, err := o.inventories(ctx, applier, targets)
+		if err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		targets = deleteOrder(targets, all)
+	}
+	results := []*reconcile.SyncResult{}
+	for _, t := range targets {
+		res, err := o.deleteOne(ctx, applier, t)
+		results = append(results, res)
+		if err != nil {
+			errs = append(errs, err)
+			break // what is left may be what the failed one depends on
+		}
+	}
+	var perr error
+	if o.machine() {
+		perr = o.print(o.Out, results)
+	} else {
+		perr = printChanges(o.Out, results)
+	}
+	return errors.Join(append(errs, perr)...)
+}
+
+// deleteOne deletes (or plans the deletion of) one source's objects.
+func (o *DeleteOptions) deleteOne(ctx context.Context, applier *apply.Applier, t target) (*reconcile.SyncResult, error) {
+	inv := t.rec.Inventory
+	res := &reconcile.SyncResult{Source: t.name, Revision: t.rec.Revision, Inventory: inv, Changes: []reconcile.Change{}}
+	var cs *ssa.ChangeSet
+	var err error
+	if o.DryRun {
+		cs, err = applier.DeletePlan(ctx, inv)
+	} else {
+		fmt.Fprintf(o.ErrOut, "%s: deleting what %s applied (inventory %s %s/%s)\n", t.name, displayRevision(t.rec.Revision), inv.Kind, inv.Namespace, inv.Name)
+		dopts := apply.DefaultDeleteOptions()
+		dopts.WaveTimeout = o.Timeout
+		cs, err = applier.Delete(ctx, inv, dopts)
+	}
+	suffix := ""
+	if o.DryRun {
+		suffix = " (dry run)"
+	}
+	if cs != nil {
+		for _, e := range cs.Entries {
+			res.Changes = append(res.Changes, reconcile.Change{Kind: e.ObjMetadata.GroupKind.Kind, Namespace: e.ObjMetadata.Namespace,
+				Name: e.ObjMetadata.Name, Action: string(e.Action) + suffix})
+		}
+	}
+	if err != nil {
+		res.Error = err.Error()
+		return res, fmt.Errorf("source %s: %w", t.name, err)
+	}
+	if !o.DryRun {
+		fmt.Fprintf(o.ErrOut, "%s: %s\n", t.name, reconcile.Summary(res.Changes))
+	}
+	return res, nil
+}
+
+func displayRevision(r string) string {
+	if r == "" {
+		return "it"
+	}
+	return r
+}
+
+// target is a source to delete: its name and the record of its inventory.
+type target struct {
+	name string
+	rec  apply.InventoryRecord
+}
+
+// inventories lists the inventories that may be nested sources: in every
+// namespace, or, when that is forbidden, in the namespaces of the roots.
+func (o *DeleteOptions) inventories(ctx context.Context, applier *apply.Applier, roots []target) ([]apply.InventoryRecord, error) {
+	all, err := applier.ListInventories(ctx, "")
+	if err == nil || !apierrors.IsForbidden(err) {
+		return all, err
+	}
+	fmt.Fprintln(o.ErrOut, "warning: cannot list inventories in all namespaces; nested sources are looked for in the namespaces of the sources given")
+	seen := map[string]bool{}
+	for _, r := range roots {
+		ns := r.rec.Inventory.Namespace
+		if seen[ns] {
+			continue
+		}
+		seen[ns] = true
+		recs, err := applier.ListInventories(ctx, ns)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, recs...)
+	}
+	return all, nil
+}
+
+// deleteOrder is the reverse of the order sync goes in: roots in the
+// order given, each followed by its nested sources depth first; nested
+// sources are those whose inventory names the source's as its parent,
+// oldest first (the order of their first sync). Each inventory is
+// deleted once.
+func deleteOrder(roots []target, all []apply.InventoryRecord) []target {
+	children := map[apply.Inventory][]apply.InventoryRecord{}
+	for _, r := range all {
+		if r.Source != nil && r.Source.Parent != nil {
+			children[*r.Source.Parent] = append(children[*r.Source.Parent], r)
+		}
+	}
+	for _, c := range children {
+		sort.SliceStable(c, func(i, j int) bool {
+			if !c[i].Created.Equal(c[j].Created) {
+				return c[i].Created.Before(c[j].Created)
+			}
+			return c[i].Inventory.Name < c[j].Inventory.Name
+		})
+	}
+	seen := map[apply.Inventory]bool{}
+	var order []target
+	var visit func(t target)
+	visit = func(t target) {
+		if seen[t.rec.Inventory] {
+			return
+		}
+		seen[t.rec.Inventory] = true
+		order = append(order, t)
+		for _, c := range children[t.rec.Inventory] {
+			name := c.Inventory.Name
+			if c.Source != nil && c.Source.Name != "" {
+				name = c.Source.Name
+			}
+			visit(target{name: name, rec: c})
+		}
+	}
+	for _, r := range roots {
+		visit(r)
+	}
+	for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
+		order[i], order[j] = order[j], order[i]
+	}
+	return order
+}

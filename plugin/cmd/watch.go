@@ -1,0 +1,166 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/watch"
+)
+
+// WatchOptions keep a cluster in step with sources until stopped.
+type WatchOptions struct {
+	SourceOptions
+	// Timeout bounds the wait for each wave to become healthy.
+	Timeout time.Duration
+	// AllowEmpty lets a source that renders nothing prune everything.
+	AllowEmpty bool
+	// Interval is how often a source without a pullInterval is fetched.
+	Interval time.Duration
+	// DriftInterval is how often the last revision is synced again.
+	DriftInterval time.Duration
+	// Once runs one pass, like sync, and exits.
+	Once bool
+
+	// Args are the SOURCE arguments; SourceOptions.Arg is the first.
+	Args []string
+}
+
+// NewCmdWatch builds `kubectl gitops watch SOURCE…`.
+func NewCmdWatch(streams IOStreams) *cobra.Command {
+	o := &WatchOptions{SourceOptions: newSourceOptions(streams)}
+	d := watch.DefaultOptions()
+	cmd := &cobra.Command{
+		Use:   "watch [SOURCE...]",
+		Short: "Keep a cluster in step with sources: sync new commits and repair drift until stopped",
+		Long: "The pull loop. Each source (every SOURCE, or the one --repo declares, and the nested sources\n" +
+			"their builds declare) is fetched every --interval, or every pullInterval its Application sets;\n" +
+			"a new revision is built and synced like `kubectl gitops sync` does. Every --drift-interval the\n" +
+			"last revision is synced again, which sends nothing to the cluster unless an object drifted\n" +
+			"from Git, and puts it back if one did. A source that fails is retried with backoff (10s,\n" +
+			"doubling, at most its interval) while the others go on. One sync runs at a time.\n" +
+			"Progress goes to stderr. Stop with Ctrl-C or SIGTERM; --once runs a single pass and exits\n" +
+			"non-zero when a source failed.",
+		Example: "  kubectl gitops watch clusters/infra.yaml clusters/apps.yaml\n" +
+			"  kubectl gitops watch --repo https://git.example.com/config.git --branch main --path ./apps --interval 30s\n" +
+			"  kubectl gitops watch --once clusters/apps.yaml",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			cmd.SetContext(ctx)
+			return runE(o)(cmd, args)
+		},
+	}
+	o.SourceOptions.addFlags(cmd.Flags())
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long each wave may take to become healthy")
+	cmd.Flags().BoolVar(&o.AllowEmpty, "allow-empty", false, "let a source that renders no objects prune everything it applied before")
+	cmd.Flags().DurationVar(&o.Interval, "interval", d.Interval, "how often to fetch a source that sets no pullInterval")
+	cmd.Flags().DurationVar(&o.DriftInterval, "drift-interval", d.DriftInterval, "how often to sync the last revision again to repair drift")
+	cmd.Flags().BoolVar(&o.Once, "once", false, "run one pass over every source, like sync, and exit")
+	return cmd
+}
+
+// Complete fills the options from arguments and the kubeconfig.
+func (o *WatchOptions) Complete(args []string) error {
+	o.Args = args
+	first := args
+	if len(first) > 1 {
+		first = first[:1]
+	}
+	return o.complete(first)
+}
+
+// Validate checks the options.
+func (o *WatchOptions) Validate() error {
+	switch {
+	case o.Timeout <= 0:
+		return errors.New("--timeout must be positive")
+	case o.Interval <= 0:
+		return errors.New("--interval must be positive")
+	case o.DriftInterval <= 0:
+		return errors.New("--drift-interval must be positive")
+	}
+	return o.SourceOptions.validate()
+}
+
+// Run watches until ctx is done, or runs one pass with Once.
+func (o *WatchOptions) Run(ctx context.Context) error {
+	roots, err := o.roots()
+	if err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(o.restConfig)
+	if err != nil {
+		return fmt.Errorf("cluster client: %w", err)
+	}
+	w, err := o.walker(client)
+	if err != nil {
+		return err
+	}
+	so := SyncOptions{SourceOptions: o.SourceOptions, Timeout: o.Timeout, AllowEmpty: o.AllowEmpty}
+	syncer, err := so.syncer()
+	if err != nil {
+		return err
+	}
+	// Drift checks say what they repaired themselves; the sync's own
+	// lines would repeat on every check.
+	quiet := *syncer
+	quiet.Options.Progress = nil
+	opts := watch.DefaultOptions()
+	opts.Interval, opts.DriftInterval, opts.Progress = o.Interval, o.DriftInterval, o.ErrOut
+	// Image automation will run here as a watch.Task on its own interval.
+	loop := &watch.Loop{Fetcher: w, Syncer: syncer, DriftSyncer: &quiet, Options: opts}
+	if o.Once {
+		return loop.Once(ctx, roots)
+	}
+	fmt.Fprintf(o.ErrOut, "watching %s; drift checks every %s (Ctrl-C stops)\n", describe(roots, o.Interval), o.DriftInterval)
+	if err := loop.Run(ctx, roots); err != nil {
+		return err
+	}
+	fmt.Fprintln(o.ErrOut, "watch stopped")
+	return nil
+}
+
+// roots resolves every SOURCE argument, or the --repo flags.
+func (o *WatchOptions) roots() ([]reconcile.Source, error) {
+	if len(o.Args) <= 1 {
+		return o.sources()
+	}
+	var roots []reconcile.Source
+	for _, arg := range o.Args {
+		o.Arg = arg
+		srcs, err := o.sources()
+		if err != nil {
+			return nil, err
+		}
+		roots = append(roots, srcs...)
+	}
+	o.Arg = o.Args[0]
+	return roots, nil
+}
+
+// describe lists sources with their intervals: "apps/apps (every 1m0s)".
+func describe(srcs []reconcile.Source, def time.Duration) string {
+	parts := make([]string, 0, len(srcs))
+	for _, s := range srcs {
+		every := def
+		if s.Interval > 0 {
+			every = s.Interval
+		}
+		parts = append(parts, fmt.Sprintf("%s (every %s)", s.Name, every))
+	}
+	return strings.Join(parts, ", ")
+}
