@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/fluxcd/pkg/ssa"
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
@@ -91,7 +89,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 		targets = append(targets, target{name: s.Name, rec: *rec})
 	}
 	if len(targets) > 0 {
-		all, err := o.inventories(ctx, applier, targets)
+		all, err := inventories(ctx, applier, targets, o.ErrOut)
 		if err != nil {
 			return errors.Join(append(errs, err)...)
 		}
@@ -156,76 +154,10 @@ func displayRevision(r string) string {
 	return r
 }
 
-// target is a source to delete: its name and the record of its inventory.
-type target struct {
-	name string
-	rec  apply.InventoryRecord
-}
-
-// inventories lists the inventories that may be nested sources: in every
-// namespace, or, when that is forbidden, in the namespaces of the roots.
-func (o *DeleteOptions) inventories(ctx context.Context, applier *apply.Applier, roots []target) ([]apply.InventoryRecord, error) {
-	all, err := applier.ListInventories(ctx, "")
-	if err == nil || !apierrors.IsForbidden(err) {
-		return all, err
-	}
-	fmt.Fprintln(o.ErrOut, "warning: cannot list inventories in all namespaces; nested sources are looked for in the namespaces of the sources given")
-	seen := map[string]bool{}
-	for _, r := range roots {
-		ns := r.rec.Inventory.Namespace
-		if seen[ns] {
-			continue
-		}
-		seen[ns] = true
-		recs, err := applier.ListInventories(ctx, ns)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, recs...)
-	}
-	return all, nil
-}
-
-// deleteOrder is the reverse of the order sync goes in: roots in the
-// order given, each followed by its nested sources depth first; nested
-// sources are those whose inventory names the source's as its parent,
-// oldest first (the order of their first sync). Each inventory is
-// deleted once.
+// deleteOrder is the reverse of the order sync goes in (see withNested):
+// nested sources before the source that declares them.
 func deleteOrder(roots []target, all []apply.InventoryRecord) []target {
-	children := map[apply.Inventory][]apply.InventoryRecord{}
-	for _, r := range all {
-		if r.Source != nil && r.Source.Parent != nil {
-			children[*r.Source.Parent] = append(children[*r.Source.Parent], r)
-		}
-	}
-	for _, c := range children {
-		sort.SliceStable(c, func(i, j int) bool {
-			if !c[i].Created.Equal(c[j].Created) {
-				return c[i].Created.Before(c[j].Created)
-			}
-			return c[i].Inventory.Name < c[j].Inventory.Name
-		})
-	}
-	seen := map[apply.Inventory]bool{}
-	var order []target
-	var visit func(t target)
-	visit = func(t target) {
-		if seen[t.rec.Inventory] {
-			return
-		}
-		seen[t.rec.Inventory] = true
-		order = append(order, t)
-		for _, c := range children[t.rec.Inventory] {
-			name := c.Inventory.Name
-			if c.Source != nil && c.Source.Name != "" {
-				name = c.Source.Name
-			}
-			visit(target{name: name, rec: c})
-		}
-	}
-	for _, r := range roots {
-		visit(r)
-	}
+	order := withNested(roots, all)
 	for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
 		order[i], order[j] = order[j], order[i]
 	}

@@ -28,6 +28,12 @@ func TestDelete(t *testing.T) {
 	}
 
 	mustSucceed(t, gitops(t, repo.Work, "sync", "clusters/root.yaml"), "sync clusters/root.yaml")
+	// history finds the nested source from the cluster too, after its parent.
+	res = gitops(t, repo.Work, "history", "clusters/root.yaml")
+	mustSucceed(t, res, "history clusters/root.yaml")
+	if i, j := strings.Index(res.Stdout, "root/platform "), strings.Index(res.Stdout, "apps/apps "); i < 0 || j < i {
+		t.Errorf("history: want root/platform, then its nested source apps/apps:\n%s", res.Stdout)
+	}
 	// What each source applied, inventory last, in the order delete goes.
 	apps := []string{"Ingress " + ns + " my-server", "Deployment " + ns + " my-server", "Service " + ns + " my-server",
 		"ConfigMap " + ns + " gitops.apps.apps"}

@@ -72,8 +72,8 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	results := []SourceHistory{}
 	var errs []error
+	var roots []target
 	for _, s := range srcs {
 		inv := s.Inventory()
 		rec, err := applier.ReadInventory(ctx, inv)
@@ -85,7 +85,21 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("%s: %w", s, err))
 			continue
 		}
-		h := SourceHistory{Source: s.Name, Inventory: inv, Revision: rec.Revision, History: rec.History}
+		roots = append(roots, target{name: s.Name, rec: *rec})
+	}
+	// The nested sources too, found from the inventories that name their
+	// parent, in the order sync goes.
+	targets := roots
+	if len(roots) > 0 {
+		all, err := inventories(ctx, applier, roots, o.ErrOut)
+		if err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		targets = withNested(roots, all)
+	}
+	results := []SourceHistory{}
+	for _, t := range targets {
+		h := SourceHistory{Source: t.name, Inventory: t.rec.Inventory, Revision: t.rec.Revision, History: t.rec.History}
 		if h.History == nil {
 			h.History = []apply.HistoryEntry{}
 		}

@@ -1,0 +1,85 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+)
+
+// target is a source found in the cluster: its name and the record of its
+// inventory.
+type target struct {
+	name string
+	rec  apply.InventoryRecord
+}
+
+// inventories lists the inventories that may be nested sources: in every
+// namespace, or, when that is forbidden, in the namespaces of the roots.
+func inventories(ctx context.Context, applier *apply.Applier, roots []target, errOut io.Writer) ([]apply.InventoryRecord, error) {
+	all, err := applier.ListInventories(ctx, "")
+	if err == nil || !apierrors.IsForbidden(err) {
+		return all, err
+	}
+	fmt.Fprintln(errOut, "warning: cannot list inventories in all namespaces; nested sources are looked for in the namespaces of the sources given")
+	seen := map[string]bool{}
+	for _, r := range roots {
+		ns := r.rec.Inventory.Namespace
+		if seen[ns] {
+			continue
+		}
+		seen[ns] = true
+		recs, err := applier.ListInventories(ctx, ns)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, recs...)
+	}
+	return all, nil
+}
+
+// withNested is the order sync goes in: roots in the order given, each
+// followed by its nested sources depth first; nested sources are those
+// whose inventory names the source's as its parent, oldest first (the
+// order of their first sync). Each inventory comes once.
+func withNested(roots []target, all []apply.InventoryRecord) []target {
+	children := map[apply.Inventory][]apply.InventoryRecord{}
+	for _, r := range all {
+		if r.Source != nil && r.Source.Parent != nil {
+			children[*r.Source.Parent] = append(children[*r.Source.Parent], r)
+		}
+	}
+	for _, c := range children {
+		sort.SliceStable(c, func(i, j int) bool {
+			if !c[i].Created.Equal(c[j].Created) {
+				return c[i].Created.Before(c[j].Created)
+			}
+			return c[i].Inventory.Name < c[j].Inventory.Name
+		})
+	}
+	seen := map[apply.Inventory]bool{}
+	var order []target
+	var visit func(t target)
+	visit = func(t target) {
+		if seen[t.rec.Inventory] {
+			return
+		}
+		seen[t.rec.Inventory] = true
+		order = append(order, t)
+		for _, c := range children[t.rec.Inventory] {
+			name := c.Inventory.Name
+			if c.Source != nil && c.Source.Name != "" {
+				name = c.Source.Name
+			}
+			visit(target{name: name, rec: c})
+		}
+	}
+	for _, r := range roots {
+		visit(r)
+	}
+	return order
+}
