@@ -194,6 +194,18 @@ func TestSeedSyncAndDiff(t *testing.T) {
 		}
 	}
 
+	// ls shows the seed's table: the two sources, then the apps they applied.
+	res = gitops(t, repo.Work, "ls")
+	mustSucceed(t, res, "ls")
+	checkTable(t, res.Stdout, [][]string{
+		{"APP", "COMPONENT", "TYPE", "TRAITS", "PHASE", "HEALTHY", "STATUS", "CREATED-TIME"},
+		{"apps", "apps", "kustomize", "running", "healthy", "main@sha1:"},
+		{"infra", "database-config", "kustomize", "running", "healthy", "main@sha1:"},
+		{"my-app", "my-server", "webservice", "ingress", "running", "healthy", "Ready:1/1"},
+		{"mysql", "mysql-controller", "k8s-objects", "running", "healthy"},
+		{"└─", "mysql-cluster", "raw", "running", "healthy"},
+	})
+
 	for _, src := range []string{"clusters/infra.yaml", "clusters/apps.yaml"} {
 		if res := gitops(t, repo.Work, "diff", src); res.Code != 0 || res.Stdout != "" {
 			t.Errorf("diff %s right after sync: exit %d\n%s\n%s", src, res.Code, res.Stdout, res.Stderr)
