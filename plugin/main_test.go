@@ -70,6 +70,31 @@ func TestKubectlCompletion(t *testing.T) {
 	}
 }
 
+// A kustomization calling another project's function needs --allow-exec.
+func TestBuildForeignFunctionNeedsAllowExec(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"kustomization.yaml": "resources: [cm.yaml]\ntransformers: [fn.yaml]\n",
+		"cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+		"fn.yaml": "apiVersion: example.com/v1\nkind: Stamp\nmetadata:\n  name: stamp\n  annotations:\n" +
+			"    config.kubernetes.io/function: |\n      exec:\n        path: ./stamp.sh\n",
+		"stamp.sh": "#!/bin/sh\nexec cat\n",
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, errOut, code := run(t, "kubectl-gitops", "build", dir)
+	if code != 1 || !strings.Contains(errOut, "fn.yaml: Stamp stamp: runs a function that is not this project's; pass --allow-exec") {
+		t.Errorf("build without --allow-exec: exit %d\n%s", code, errOut)
+	}
+	out, errOut, code := run(t, "kubectl-gitops", "build", "--allow-exec", dir)
+	if code != 0 || !strings.Contains(out, "name: a") {
+		t.Errorf("build --allow-exec: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
 func TestBuildSeedApps(t *testing.T) {
 	out, errOut, code := run(t, "kubectl-gitops", "build", "../testdata/seed-repo/apps")
 	if code != 0 {

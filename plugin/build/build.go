@@ -12,6 +12,7 @@ import (
 
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -30,6 +31,11 @@ type Options struct {
 	// (ApplicationPatch, SetImages), run in process where a kustomization
 	// names them as exec transformers. Default none.
 	Functions map[string]framework.ResourceListProcessor
+	// AllowExec lets kustomizations run functions of other projects (exec
+	// and container functions), as `kustomize build --enable-alpha-plugins
+	// --enable-exec` does. Default false: such a build fails with
+	// ErrExecNotAllowed; this project's functions always run in process.
+	AllowExec bool
 	// Config is the render config used when the kustomization names none.
 	// Default: RenderApplications defaults.
 	Config *render.Config
@@ -52,6 +58,10 @@ type Result struct {
 	// also returns ErrRender).
 	Results framework.Results
 }
+
+// ErrExecNotAllowed means a kustomization calls a function that is not
+// this project's (exec or container) and Options.AllowExec is false.
+var ErrExecNotAllowed = errors.New("runs a function that is not this project's; pass --allow-exec to let it run on this machine")
 
 // ErrRender marks a build whose Applications did not render; Result.Results
 // says why.
@@ -88,10 +98,18 @@ func Dir(ctx context.Context, dir string, opts Options) (*Result, error) {
 			_, ok := opts.Functions[kind]
 			return ok || kind == render.ConfigKind
 		}}
-		rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(stripper, dir)
+		kopts := krusty.MakeDefaultOptions()
+		if opts.AllowExec {
+			kopts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
+			kopts.PluginConfig.FnpLoadingOptions.EnableExec = true
+		}
+		rm, err := krusty.MakeKustomizer(kopts).Run(stripper, dir)
 		if guard != nil && guard.firstRefusal() != nil {
 			// kustomize's own message buries the refusal; say only that.
 			return nil, fmt.Errorf("kustomize build %s: %w", dir, guard.firstRefusal())
+		}
+		if err != nil && !opts.AllowExec && len(stripper.foreign) > 0 {
+			return nil, fmt.Errorf("kustomize build %s: %s: %w", dir, strings.Join(stripper.foreign, ", "), ErrExecNotAllowed)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)

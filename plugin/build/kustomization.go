@@ -1,10 +1,13 @@
 package build
 
 import (
+	"fmt"
 	"path/filepath"
 
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -21,6 +24,9 @@ type transformerStripper struct {
 	known func(kind string) bool
 	// found holds the configs of each kustomization file, in read order.
 	found [][]*yaml.RNode
+	// foreign names the functions of other projects the kustomizations
+	// call ("path/fn.yaml: Kind name"): they run only when exec is allowed.
+	foreign []string
 }
 
 func (c *transformerStripper) ReadFile(path string) ([]byte, error) {
@@ -32,6 +38,7 @@ func (c *transformerStripper) ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return data, nil // kustomize reports the syntax error itself
 	}
+	c.findForeign(path, node)
 	list, err := node.Pipe(yaml.Lookup("transformers"))
 	if err != nil || list == nil || list.YNode().Kind != yaml.SequenceNode {
 		return data, nil
@@ -71,6 +78,39 @@ func (c *transformerStripper) functionConfig(path string) *yaml.RNode {
 		return nil
 	}
 	return node
+}
+
+// findForeign records the function configs of other projects that the
+// kustomization at path lists as generators, transformers or validators.
+func (c *transformerStripper) findForeign(path string, kustomization *yaml.RNode) {
+	for _, field := range []string{"generators", "transformers", "validators"} {
+		list, err := kustomization.Pipe(yaml.Lookup(field))
+		if err != nil || list == nil || list.YNode().Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, entry := range list.Content() {
+			if entry.Kind != yaml.ScalarNode {
+				continue
+			}
+			file := filepath.Join(filepath.Dir(path), entry.Value)
+			data, err := c.FileSystem.ReadFile(file)
+			if err != nil {
+				continue // a directory or a missing file: kustomize says
+			}
+			nodes, err := kio.FromBytes(data)
+			if err != nil {
+				continue
+			}
+			for _, n := range nodes {
+				anns := n.GetAnnotations()
+				_, fn := anns[runtimeutil.FunctionAnnotationKey]
+				_, legacy := anns["config.k8s.io/function"] // the older spelling kustomize still reads
+				if (fn || legacy) && (n.GetApiVersion() != ConfigAPIVersion || !c.known(n.GetKind())) {
+					c.foreign = append(c.foreign, fmt.Sprintf("%s: %s %s", entry.Value, n.GetKind(), n.GetName()))
+				}
+			}
+		}
+	}
 }
 
 // ordered lists the configs found, deepest kustomization first: kustomize

@@ -24,6 +24,7 @@ type BuildOptions struct {
 	Dir            string
 	ClusterVersion string
 	DefinitionDirs []string
+	AllowExec      bool
 }
 
 // NewCmdBuild builds `kubectl gitops build DIR`.
@@ -40,6 +41,7 @@ func NewCmdBuild(streams IOStreams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default v1.34.0, or the kustomization's RenderApplications config)")
 	cmd.Flags().StringSliceVar(&o.DefinitionDirs, "definitions", nil, "directories of extra ComponentDefinition/TraitDefinition files (.cue or .yaml)")
+	cmd.Flags().BoolVar(&o.AllowExec, "allow-exec", false, allowExecUsage)
 	return cmd
 }
 
@@ -68,6 +70,7 @@ func (o *BuildOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	opts.AllowExec = o.AllowExec
 	res, err := build.Dir(ctx, o.Dir, opts)
 	if res != nil {
 		for _, r := range res.Results {

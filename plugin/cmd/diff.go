@@ -46,6 +46,7 @@ func NewCmdDiff(streams IOStreams) *cobra.Command {
 		},
 	}
 	o.SourceOptions.addFlags(cmd.Flags())
+	o.SourceOptions.addBuildFlags(cmd.Flags())
 	o.OutputOptions.addFlags(cmd.Flags())
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: DiffError, Err: err} })
 	return cmd

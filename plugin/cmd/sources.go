@@ -41,6 +41,9 @@ type SourceOptions struct {
 	// ClusterVersion overrides the version templates see (default: the
 	// cluster's).
 	ClusterVersion string
+	// AllowExec lets a source's kustomizations run other projects'
+	// functions (commands that build: sync, diff, watch).
+	AllowExec bool
 
 	// Filled by complete.
 	namespace  string
@@ -64,6 +67,14 @@ func (o *SourceOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Name, "name", "", "name of a source declared by flags (default: repository name and path)")
 	fs.StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default: the cluster's)")
 }
+
+// addBuildFlags adds the flags of commands that build sources.
+func (o *SourceOptions) addBuildFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.AllowExec, "allow-exec", false, allowExecUsage)
+}
+
+const allowExecUsage = "let kustomizations run functions of other projects (exec and container functions) on this machine; " +
+	"this project's functions always run in process"
 
 // complete reads the argument and the kubeconfig.
 func (o *SourceOptions) complete(args []string) error {
@@ -211,5 +222,6 @@ func (o *SourceOptions) walker(client kubernetes.Interface) (*reconcile.Walker, 
 	if err != nil {
 		return nil, err
 	}
+	opts.AllowExec = o.AllowExec
 	return &reconcile.Walker{Build: opts, Fetch: source.DefaultOptions(), Credentials: credentials(client), Progress: o.ErrOut}, nil
 }

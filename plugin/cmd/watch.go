@@ -65,6 +65,7 @@ func NewCmdWatch(streams IOStreams) *cobra.Command {
 		},
 	}
 	o.SourceOptions.addFlags(cmd.Flags())
+	o.SourceOptions.addBuildFlags(cmd.Flags())
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long each wave may take to become healthy")
 	cmd.Flags().BoolVar(&o.AllowEmpty, "allow-empty", false, "let a source that renders no objects prune everything it applied before")
 	cmd.Flags().DurationVar(&o.Interval, "interval", d.Interval, "how often to fetch a source that sets no pullInterval")
