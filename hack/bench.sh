@@ -170,3 +170,4 @@ echo "ratio:        $ratio x render/plain wall time (target <= $TARGET_RATIO: $(
 # BENCHMARKS.md): time and allocations per Select.
 echo "== image policy selection (go test -bench ./krm/imagepolicy)"
 "$GO" test ./krm/imagepolicy -run '^$' -bench '^BenchmarkSelect' -benchmem -count 1
+"$GO" test ./plugin/imageauto -run '^$' -bench '^BenchmarkScanTags5000$' -benchmem -count 1 # registry scan: 5,000 tags in pages of 100 (BENCHMARKS.md)

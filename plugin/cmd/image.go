@@ -10,6 +10,6 @@ func NewCmdImage(streams IOStreams) *cobra.Command {
 		Long: "Offline image automation: `select` picks a tag from a list with a Flux ImagePolicy or a\n" +
 			"KubeVela imageRepository block; `set` rewrites the fields marked with $imagepolicy comments.",
 	}
-	cmd.AddCommand(NewCmdImageSelect(streams), NewCmdImageSet(streams))
+	cmd.AddCommand(NewCmdImageSelect(streams), NewCmdImageSet(streams), NewCmdImageUpdate(streams))
 	return cmd
 }
