@@ -81,6 +81,37 @@ func (s *imageSeed) dockerConfig(t *testing.T, password string) string {
 	return dir
 }
 
+// clusterSecrets is newImageSeed's edit for a test in namespace ns with
+// the credentials in cluster Secrets (see createSecrets).
+func clusterSecrets(ns string) func(name, text string) string {
+	return func(name, text string) string {
+		text = strings.ReplaceAll(text, "namespace: default", "namespace: "+ns)
+		text = strings.ReplaceAll(text, `"default:apps"`, `"`+ns+`:apps"`)
+		return strings.Replace(text, "imageRepository:\n", "imageRepository:\n          secretRef: imagesecret\n", 1)
+	}
+}
+
+// createSecrets creates in ns the Secrets the seed names: git-secret,
+// imagesecret (docker-registry) and mysql-secret.
+func (s *imageSeed) createSecrets(ctx context.Context, t *testing.T, ns string) {
+	t.Helper()
+	auth := base64.StdEncoding.EncodeToString([]byte(registryUser + ":" + registryPassword))
+	dockerJSON, err := json.Marshal(map[string]any{"auths": map[string]any{s.reg.Addr(): map[string]string{"auth": auth}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range []*corev1.Secret{
+		{ObjectMeta: metav1.ObjectMeta{Name: "git-secret"}, StringData: map[string]string{"username": gitUser, "password": gitPassword}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "imagesecret"}, Type: corev1.SecretTypeDockerConfigJson,
+			Data: map[string][]byte{corev1.DockerConfigJsonKey: dockerJSON}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "mysql-secret"}, StringData: map[string]string{"ROOT_PASSWORD": "root-pw"}},
+	} {
+		if _, err := env.Client.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // serverGit runs git in the server's bare repository.
 func (s *imageSeed) serverGit(t *testing.T, args ...string) string {
 	t.Helper()
@@ -273,27 +304,9 @@ func TestImageUpdateWithClusterSecretsThenSync(t *testing.T) {
 	ns := env.NewNamespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	s := newImageSeed(t, func(name, text string) string {
-		text = strings.ReplaceAll(text, "namespace: default", "namespace: "+ns)
-		text = strings.ReplaceAll(text, `"default:apps"`, `"`+ns+`:apps"`)
-		return strings.Replace(text, "imageRepository:\n", "imageRepository:\n          secretRef: imagesecret\n", 1)
-	})
+	s := newImageSeed(t, clusterSecrets(ns))
 	s.reg.MustPush(t, "testapp", newTag)
-	auth := base64.StdEncoding.EncodeToString([]byte(registryUser + ":" + registryPassword))
-	dockerJSON, err := json.Marshal(map[string]any{"auths": map[string]any{s.reg.Addr(): map[string]string{"auth": auth}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, sec := range []*corev1.Secret{
-		{ObjectMeta: metav1.ObjectMeta{Name: "git-secret"}, StringData: map[string]string{"username": gitUser, "password": gitPassword}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "imagesecret"}, Type: corev1.SecretTypeDockerConfigJson,
-			Data: map[string][]byte{corev1.DockerConfigJsonKey: dockerJSON}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "mysql-secret"}, StringData: map[string]string{"ROOT_PASSWORD": "root-pw"}},
-	} {
-		if _, err := env.Client.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s.createSecrets(ctx, t, ns)
 	// No GIT_* variables and an empty docker config: only the Secrets work.
 	empty := t.TempDir()
 	res := gitopsEnv(t, s.repo.Work, []string{"DOCKER_CONFIG=" + empty, "GIT_USERNAME=", "GIT_PASSWORD="}, "image", "update", "clusters/apps.yaml")

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
@@ -30,6 +31,9 @@ type WatchOptions struct {
 	DriftInterval time.Duration
 	// Once runs one pass, like sync, and exits.
 	Once bool
+	// ImageInterval is how often image automation runs (image update on
+	// the SOURCEs); zero turns it off.
+	ImageInterval time.Duration
 
 	// Args are the SOURCE arguments; SourceOptions.Arg is the first.
 	Args []string
@@ -71,6 +75,8 @@ func NewCmdWatch(streams IOStreams) *cobra.Command {
 	cmd.Flags().DurationVar(&o.Interval, "interval", d.Interval, "how often to fetch a source that sets no pullInterval")
 	cmd.Flags().DurationVar(&o.DriftInterval, "drift-interval", d.DriftInterval, "how often to sync the last revision again to repair drift")
 	cmd.Flags().BoolVar(&o.Once, "once", false, "run one pass over every source, like sync, and exit")
+	cmd.Flags().DurationVar(&o.ImageInterval, "image-interval", time.Minute,
+		"how often to run image automation (`image update` on the SOURCEs, then a sync of what it pushed); 0 turns it off")
 	return cmd
 }
 
@@ -93,6 +99,8 @@ func (o *WatchOptions) Validate() error {
 		return errors.New("--interval must be positive")
 	case o.DriftInterval <= 0:
 		return errors.New("--drift-interval must be positive")
+	case o.ImageInterval < 0:
+		return errors.New("--image-interval must not be negative")
 	}
 	return o.SourceOptions.validate()
 }
@@ -122,8 +130,14 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 	quiet.Options.Progress = nil
 	opts := watch.DefaultOptions()
 	opts.Interval, opts.DriftInterval, opts.Progress = o.Interval, o.DriftInterval, o.ErrOut
-	// Image automation will run here as a watch.Task on its own interval.
 	loop := &watch.Loop{Fetcher: w, Syncer: syncer, DriftSyncer: &quiet, Options: opts}
+	if o.ImageInterval > 0 {
+		task, err := o.imageTask()
+		if err != nil {
+			return err
+		}
+		loop.Tasks = append(loop.Tasks, task)
+	}
 	if o.Once {
 		return loop.Once(ctx, roots)
 	}
@@ -133,6 +147,50 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 	}
 	fmt.Fprintln(o.ErrOut, "watch stopped")
 	return nil
+}
+
+// imageTask is image automation as a watch task: `image update` on each
+// source the SOURCEs (or the --repo flags) declare, with that command's
+// defaults.
+func (o *WatchOptions) imageTask() (watch.Task, error) {
+	iu := &ImageUpdateOptions{SourceOptions: o.SourceOptions, AuthorName: imageauto.DefaultAuthorName,
+		AuthorEmail: imageauto.DefaultAuthorEmail, RegistryTimeout: time.Minute, PushAttempts: 5}
+	var srcs []imageauto.Source
+	args := o.Args
+	if len(args) == 0 {
+		args = []string{""} // --repo
+	}
+	for _, arg := range args {
+		iu.Arg = arg
+		s, err := iu.imageSources()
+		if err != nil {
+			return watch.Task{}, err
+		}
+		srcs = append(srcs, s...)
+	}
+	u, err := iu.updater()
+	if err != nil {
+		return watch.Task{}, err
+	}
+	u.Options.Progress = nil // every minute "up to date" is noise: say only what was pushed
+	return watch.Task{Name: "image automation", Interval: o.ImageInterval, Run: func(ctx context.Context) (bool, error) {
+		changed := false
+		var errs []error
+		for _, s := range srcs {
+			res, err := u.Update(ctx, s)
+			if res != nil && res.Commit != "" {
+				changed = true
+				for _, c := range res.Changes {
+					fmt.Fprintf(o.ErrOut, "%s: image automation pushed %.7s to %s: %s:%d: %s -> %s\n",
+						res.Source, res.Commit, res.Branch, c.File, c.Line, c.Old, c.New)
+				}
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return changed, errors.Join(errs...)
+	}}, nil
 }
 
 // roots resolves every SOURCE argument, or the --repo flags.

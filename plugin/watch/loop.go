@@ -126,8 +126,8 @@ func (l *Loop) Run(ctx context.Context, roots []reconcile.Source) error {
 	}
 }
 
-// Once runs one pass, as sync does: every root fetched, built and synced,
-// each nested source right after its parent, then every task once. A
+// Once runs one pass, as sync does: every task once, then every root
+// fetched, built and synced, each nested source right after its parent. A
 // failing source does not stop the others; Once returns their errors
 // joined.
 func (l *Loop) Once(ctx context.Context, roots []reconcile.Source) error {
@@ -183,9 +183,10 @@ type state struct {
 	tasks []*taskState
 }
 
-// pass does what is due now: each source in depth-first order (a parent
-// before its nested sources), then each task. With all set, everything
-// is due. It returns the failures; unless all, it also reports them.
+// pass does what is due now: each task (image automation first, so what
+// it pushes is synced in this pass), then each source in depth-first order
+// (a parent before its nested sources). With all set, everything is due.
+// It returns the failures; unless all, it also reports them.
 func (st *state) pass(ctx context.Context, all bool) []error {
 	var errs []error
 	report := func(err error) {
@@ -193,6 +194,14 @@ func (st *state) pass(ctx context.Context, all bool) []error {
 			return
 		}
 		errs = append(errs, err)
+	}
+	for _, t := range st.tasks {
+		if ctx.Err() != nil {
+			return errs
+		}
+		if all || !st.opts.Now().Before(t.next) {
+			report(st.runTask(ctx, t, !all))
+		}
 	}
 	for _, e := range st.order() {
 		if ctx.Err() != nil {
@@ -209,14 +218,6 @@ func (st *state) pass(ctx context.Context, all bool) []error {
 			}
 		case e.built != nil && !now.Before(e.nextDrift):
 			report(st.resync(ctx, e, !all))
-		}
-	}
-	for _, t := range st.tasks {
-		if ctx.Err() != nil {
-			return errs
-		}
-		if all || !st.opts.Now().Before(t.next) {
-			report(st.runTask(ctx, t, !all))
 		}
 	}
 	return errs

@@ -254,13 +254,13 @@ func TestScheduleTasks(t *testing.T) {
 	clock := newClock(5*time.Minute, cancel)
 	tl := &timeline{clock: clock}
 	runs := 0
-	task := Task{Name: "image automation", Interval: 2 * time.Minute, Run: func(context.Context) error {
+	task := Task{Name: "image automation", Interval: 2 * time.Minute, Run: func(context.Context) (bool, error) {
 		runs++
 		tl.add("task run %d", runs)
 		if runs == 1 {
-			return errors.New("registry unreachable")
+			return false, errors.New("registry unreachable")
 		}
-		return nil
+		return false, nil
 	}}
 	var out bytes.Buffer
 	opts := DefaultOptions()
@@ -286,7 +286,7 @@ func TestOptionsValidate(t *testing.T) {
 		"no fetcher":         {Loop{Syncer: &recordingSyncer{}}, "a Fetcher and a Syncer are required"},
 		"negative interval":  {Loop{Fetcher: &reconcile.Walker{}, Syncer: &recordingSyncer{}, Options: Options{Interval: -time.Second}}, "must not be negative"},
 		"nothing to watch":   {Loop{Fetcher: &reconcile.Walker{}, Syncer: &recordingSyncer{}}, "nothing to watch"},
-		"task with no timer": {Loop{Fetcher: &reconcile.Walker{}, Syncer: &recordingSyncer{}, Tasks: []Task{{Name: "t", Run: func(context.Context) error { return nil }}}}, `task "t" needs a positive interval`},
+		"task with no timer": {Loop{Fetcher: &reconcile.Walker{}, Syncer: &recordingSyncer{}, Tasks: []Task{{Name: "t", Run: func(context.Context) (bool, error) { return false, nil }}}}, `task "t" needs a positive interval`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := tc.loop.Run(context.Background(), nil)
@@ -295,4 +295,28 @@ func TestOptionsValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A task that pushes to Git makes every source due at once: what it
+// pushed is synced in the same pass, not at the source's next interval.
+func TestScheduleTaskThatChangesGit(t *testing.T) {
+	f := newFixture(t, 5*time.Minute+30*time.Second, map[string]string{"a/cm.yaml": configMap("a")})
+	runs := 0
+	f.loop.Tasks = []Task{{Name: "image automation", Interval: 2 * time.Minute, Run: func(context.Context) (bool, error) {
+		runs++
+		f.tl.add("task run %d", runs)
+		if runs == 2 {
+			f.commit(map[string]string{"a/cm.yaml": configMap("a2")}) // what image automation pushes
+			return true, nil
+		}
+		return false, nil
+	}}}
+	f.run(f.source("a", "a", 10*time.Minute))
+	f.want(
+		"0s task run 1", // tasks first in a pass
+		"0s sync a c1",
+		"2m0s task run 2",
+		"2m0s sync a c2", // at once, though a pulls every 10 minutes
+		"4m0s task run 3",
+	)
 }
