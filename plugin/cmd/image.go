@@ -6,9 +6,11 @@ import "github.com/spf13/cobra"
 func NewCmdImage(streams IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "image",
-		Short: "Select image tags by policy and set them in YAML files",
-		Long: "Offline image automation: `select` picks a tag from a list with a Flux ImagePolicy or a\n" +
-			"KubeVela imageRepository block; `set` rewrites the fields marked with $imagepolicy comments.",
+		Short: "Image automation: select tags by policy, set them in YAML files, commit registry updates to Git",
+		Long: "Offline: `select` picks a tag from a list with a Flux ImagePolicy or a KubeVela imageRepository\n" +
+			"block; `set` rewrites the fields marked with $imagepolicy comments. Online: `update` scans the\n" +
+			"registries a source's policies name, sets the selected tags, commits and pushes to Git\n" +
+			"(`kubectl gitops watch` runs it on its own interval).",
 	}
 	cmd.AddCommand(NewCmdImageSelect(streams), NewCmdImageSet(streams), NewCmdImageUpdate(streams))
 	return cmd

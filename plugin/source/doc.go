@@ -14,6 +14,10 @@
 // Credentials come from a Secret's data (Flux's keys: username, password,
 // bearerToken, identity, known_hosts, ca.crt); they never appear in errors,
 // and credentials written into the URL are moved out of it before use.
+// CommitAndPush writes back: it checks out a branch's head in the cached
+// clone, lets an UpdateFunc change files, commits what changed and pushes
+// without force, redoing the update on the new head when the branch moved
+// (image automation uses it).
 // The cache is bounded (least recently used entries are removed) and safe
 // for concurrent use by several processes: each entry is guarded by a lock
 // file.
