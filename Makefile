@@ -10,12 +10,15 @@ CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kubectl-gitops
 TOOLS_BIN := $(CACHE_DIR)/tools/bin
 KUSTOMIZE_VERSION := v5.8.2
 KUSTOMIZE := $(TOOLS_BIN)/kustomize-$(KUSTOMIZE_VERSION)
+# The helm CLI of the SDK version in go.mod: krm/helm's output is checked against `helm template`.
+HELM_VERSION := v3.21.4
+HELM := $(TOOLS_BIN)/helm-$(HELM_VERSION)
 REFERENCE := $(CURDIR)/../shared/reference
 
 FUNCTIONS := render-application patch-application set-image
 BINARIES := $(addprefix $(BIN)/,$(FUNCTIONS)) $(BIN)/kubectl-gitops $(BIN)/kubectl_complete-gitops
 
-.PHONY: all build test unit reference catalog-docs check-catalog-docs tools bench demo clean cluster-binaries cluster-up cluster-down
+.PHONY: all build test unit reference catalog-docs check-catalog-docs tools ssh-server bench demo clean cluster-binaries cluster-up cluster-down
 
 all: build
 
@@ -33,17 +36,27 @@ $(BIN)/kubectl_complete-gitops: plugin/kubectl_complete-gitops
 
 FORCE:
 
-tools: $(KUSTOMIZE)
+tools: $(KUSTOMIZE) $(HELM) ssh-server
+
+# OpenSSH's daemon for test/sshserver, the SSH Git server of the tests (Debian's openssh-server).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+ssh-server:
+	@command -v /usr/sbin/sshd >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y openssh-server)
 
 $(KUSTOMIZE):
 	mkdir -p $(TOOLS_BIN)
 	GOBIN=$(TOOLS_BIN) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 	mv $(TOOLS_BIN)/kustomize $@
 
+$(HELM):
+	mkdir -p $(TOOLS_BIN)
+	GOBIN=$(TOOLS_BIN) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	mv $(TOOLS_BIN)/helm $@
+
 # Every test: unit and golden tests, the catalog README check, the tests that
 # run the built binaries through kustomize and kpt, and the reference renders.
 test: build tools check-catalog-docs cluster-binaries
-	KUSTOMIZE=$(KUSTOMIZE) BIN=$(BIN) $(GO) test -count=1 ./...
+	KUSTOMIZE=$(KUSTOMIZE) HELM=$(HELM) BIN=$(BIN) $(GO) test -count=1 ./...
 	@if [ -d $(REFERENCE)/render ]; then \
 		bash $(REFERENCE)/render/run-all.sh '$(BIN)/render-application' ; \
 	else echo "reference renders not found at $(REFERENCE); skipped"; fi

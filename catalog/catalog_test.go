@@ -16,7 +16,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/catalog"
+	"github.com/oamgitops/kubectl-gitops/krm/helm"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
+	"github.com/oamgitops/kubectl-gitops/test/helmrepo"
 )
 
 var update = flag.Bool("update", false, "rewrite expected.yaml files from the actual output")
@@ -35,14 +37,33 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	charts := testCharts(t)
 	for _, input := range cases {
 		dir := filepath.Dir(input)
 		name := strings.TrimPrefix(filepath.ToSlash(dir), "testdata/")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			runCase(t, render.Function{Builtins: builtins, LoadDir: catalog.LoadDir}, dir)
+			runCase(t, render.Function{Builtins: builtins, LoadDir: catalog.LoadDir, Charts: charts}, dir)
 		})
 	}
+}
+
+// testCharts holds the charts of testdata/charts for the helm cases,
+// packaged as `helm package` does: mysql-operator at 0.3.0, 0.4.0 and
+// 0.4.1, greeter at 1.2.0.
+func testCharts(t *testing.T) helm.Source {
+	charts := helm.NewMemory()
+	for _, c := range []struct{ dir, version string }{
+		{"../testdata/charts/mysql-operator", "0.3.0"},
+		{"../testdata/charts/mysql-operator", ""},
+		{"../testdata/charts/mysql-operator", "0.4.1"},
+		{"../testdata/charts/greeter", ""},
+	} {
+		if err := charts.AddChart(helmrepo.MustPackage(t, c.dir, c.version)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return charts
 }
 
 func runCase(t *testing.T, fn render.Function, dir string) {

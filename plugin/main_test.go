@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/oamgitops/kubectl-gitops/internal/testbin"
+	"github.com/oamgitops/kubectl-gitops/test/helmrepo"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -103,13 +104,31 @@ func TestBuildSeedApps(t *testing.T) {
 	golden(t, "build-seed-apps.yaml", out)
 }
 
+// The seed's infrastructure installs the MySQL operator from a Helm
+// repository: served here from testdata/charts, its URL written into a
+// copy of the seed, the chart cache in a temporary directory.
 func TestBuildSeedInfrastructureAsKubectlPlugin(t *testing.T) {
-	testbin.Tool(t, "kubectl", "the plugin is meant to run under it")
-	out, errOut, code := run(t, "kubectl", "gitops", "build", "../testdata/seed-repo/infrastructure")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
+	kubectl := testbin.Tool(t, "kubectl", "the plugin is meant to run under it")
+	charts := helmrepo.Start(t, helmrepo.Options{Charts: []string{"../testdata/charts/mysql-operator"}})
+	dir := t.TempDir()
+	testbin.CopyTree(t, "../testdata/seed-repo/infrastructure", dir)
+	app := filepath.Join(dir, "mysql.yaml")
+	data, err := os.ReadFile(app)
+	if err != nil {
+		t.Fatal(err)
 	}
-	golden(t, "build-seed-infrastructure.yaml", out)
+	if err := os.WriteFile(app, []byte(strings.Replace(string(data), "http://127.0.0.1:0/charts", charts.URL(), 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"), "XDG_CACHE_HOME=" + t.TempDir()}
+	res := testbin.Run(t, testbin.Options{Env: env}, kubectl, "gitops", "build", dir)
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "fetched chart mysql-operator 0.4.0 from "+charts.URL()) {
+		t.Errorf("stderr does not say the chart was fetched:\n%s", res.Stderr)
+	}
+	golden(t, "build-seed-infrastructure.yaml", res.Stdout)
 }
 
 func TestBuildKustomizationWithRenderTransformer(t *testing.T) {

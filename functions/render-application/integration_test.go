@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oamgitops/kubectl-gitops/internal/testbin"
+	"github.com/oamgitops/kubectl-gitops/test/helmrepo"
 )
 
 var update = flag.Bool("update", false, "rewrite the examples' .expected files")
@@ -196,4 +197,52 @@ func stripComments(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// A helm component through kustomize: the first build downloads the chart
+// into spec.charts.cacheDir, the second reads it with the network off and
+// the repository gone; standalone reads the same cache.
+func TestIntegrationHelmChart(t *testing.T) {
+	const name = "kustomize-helm-chart"
+	k := testbin.Kustomize(t)
+	charts := helmrepo.Start(t, helmrepo.Options{Charts: []string{"../../testdata/charts/mysql-operator"}})
+	dir := example(t, name)
+	app := filepath.Join(dir, "apps", "mysql.yaml")
+	replaceIn(t, app, "url: http://127.0.0.1:0/charts", "url: "+charts.URL())
+	first := testbin.Succeed(t, testbin.In(t.TempDir()), k, "build", "--enable-alpha-plugins", "--enable-exec", dir).Stdout
+	golden(t, name, "output.yaml", first)
+
+	charts.Close()
+	replaceIn(t, filepath.Join(dir, "render.yaml"), "allowNetwork: true", "allowNetwork: false")
+	second := testbin.Succeed(t, testbin.In(dir), k, "build", "--enable-alpha-plugins", "--enable-exec", ".").Stdout
+	if diff := cmp.Diff(first, second); diff != "" {
+		t.Errorf("offline build differs (-first +second):\n%s", diff)
+	}
+	bin := filepath.Join(binDir, "render-application")
+	standalone := testbin.Succeed(t, testbin.In(dir), bin, "render.yaml", "apps/mysql.yaml").Stdout
+	if !strings.Contains(standalone, "name: mysql-operator\n") || !strings.Contains(standalone, "kind: CustomResourceDefinition") {
+		t.Errorf("standalone output lacks the chart's objects:\n%s", standalone)
+	}
+
+	// A version the cache lacks, offline: an error naming it, no objects.
+	replaceIn(t, app, "version: 0.4.x", "version: 0.5.0")
+	res := testbin.Run(t, testbin.In(dir), bin, "render.yaml", "apps/mysql.yaml")
+	want := `component "mysql-controller": chart mysql-operator version 0.5.0 from ` + charts.URL() + `: no version matches "0.5.0" (versions: 0.4.0)`
+	if res.Code == 0 || res.Stdout != "" || !strings.Contains(res.Stderr, want) {
+		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s\nwant an error containing %q", res.Code, res.Stdout, res.Stderr, want)
+	}
+}
+
+func replaceIn(t *testing.T, file, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s: %q not found", file, old)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

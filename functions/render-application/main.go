@@ -8,6 +8,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/catalog"
 	"github.com/oamgitops/kubectl-gitops/functions/internal/fnrun"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
+	"github.com/oamgitops/kubectl-gitops/plugin/charts"
 )
 
 func main() {
@@ -15,6 +16,7 @@ func main() {
 	if err != nil {
 		fnrun.Fail(os.Stderr, err)
 	}
-	fn := render.Function{Builtins: builtins, LoadDir: catalog.LoadDir}
+	// Charts of helm components come from the chart cache (spec.charts).
+	fn := charts.Function{Render: render.Function{Builtins: builtins, LoadDir: catalog.LoadDir}}
 	os.Exit(fnrun.Main(fn, render.ConfigKind, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

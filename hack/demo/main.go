@@ -1,8 +1,10 @@
 // Command demo runs the seed's story against real parts on this machine:
 // a local cluster (test/cluster), a Git server with basic auth
-// (test/gitserver) holding testdata/seed-repo, and the built kubectl-gitops.
-// It syncs the infrastructure (the MySQL operator, then its MysqlCluster
-// once the operator is healthy), then the app; changes the Ingress domain in
+// (test/gitserver) holding testdata/seed-repo, a Helm repository
+// (test/helmrepo) serving the MySQL operator's chart, and the built
+// kubectl-gitops. It builds the infrastructure (the chart rendered
+// client-side), syncs it (the operator, then its MysqlCluster once the
+// operator is healthy), then the app; changes the Ingress domain in
 // Git while `kubectl gitops watch` runs in the background, which brings it to
 // the cluster; reverts it and syncs; removes the app's file and syncs (prune).
 // Everything it starts stops when it ends.
@@ -26,6 +28,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/test/cluster"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
+	"github.com/oamgitops/kubectl-gitops/test/helmrepo"
 )
 
 // demoUser and demoPassword guard the demo's Git server; the password lives
@@ -56,6 +59,14 @@ func run(bin string) error {
 	}
 	defer c.Stop()
 
+	step("starting a Helm repository serving testdata/charts/mysql-operator (the seed's operator chart)")
+	charts, err := helmrepo.New(helmrepo.Options{Charts: []string{"testdata/charts/mysql-operator"}})
+	if err != nil {
+		return err
+	}
+	defer charts.Close()
+	fmt.Println("chart repository:", charts.URL())
+
 	step("starting a Git server with basic auth and pushing testdata/seed-repo to it")
 	password := fmt.Sprintf("demo-%d", time.Now().UnixNano())
 	srv, err := gitserver.New(gitserver.Options{Username: demoUser, Password: password})
@@ -63,7 +74,7 @@ func run(bin string) error {
 		return err
 	}
 	defer srv.Close()
-	repo, err := seedRepo(srv)
+	repo, err := seedRepo(srv, charts.URL())
 	if err != nil {
 		return err
 	}
@@ -83,6 +94,11 @@ func run(bin string) error {
 
 	k := kubectl{bin: c.Binaries.Kubectl, kubeconfig: c.Kubeconfig}
 	g := gitops{bin: bin, kubeconfig: c.Kubeconfig, dir: repo.Work, cache: filepath.Join(c.Dir, "git-cache")}
+
+	step("kubectl gitops build infrastructure   (the operator's Helm chart is fetched into the cache, rendered client-side)")
+	if err := g.build("infrastructure"); err != nil {
+		return err
+	}
 
 	step("kubectl gitops sync clusters/infra.yaml   (operator first; MysqlCluster once it is healthy)")
 	if err := g.run("sync", "clusters/infra.yaml"); err != nil {
@@ -168,8 +184,9 @@ spec:
 `
 
 // seedRepo pushes testdata/seed-repo with clusters/*.yaml pointing at srv,
-// and apps' pullInterval at demoPullInterval.
-func seedRepo(srv *gitserver.Server) (*gitserver.Repo, error) {
+// apps' pullInterval at demoPullInterval, and the MySQL operator's chart
+// at the Helm repository chartsURL.
+func seedRepo(srv *gitserver.Server, chartsURL string) (*gitserver.Repo, error) {
 	repo, err := srv.Create("config")
 	if err != nil {
 		return nil, err
@@ -186,6 +203,11 @@ func seedRepo(srv *gitserver.Server) (*gitserver.Repo, error) {
 		text := strings.ReplaceAll(string(data), "url: http://127.0.0.1:0/config.git", "url: "+srv.URL("config"))
 		files[name] = strings.ReplaceAll(text, "pullInterval: 1m\n", "pullInterval: "+demoPullInterval+"\n")
 	}
+	mysql, err := os.ReadFile(filepath.Join(repo.Work, "infrastructure/mysql.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	files["infrastructure/mysql.yaml"] = strings.ReplaceAll(string(mysql), "url: http://127.0.0.1:0/charts", "url: "+chartsURL)
 	if err := repo.WriteFiles(files); err != nil {
 		return nil, err
 	}
@@ -221,6 +243,30 @@ func (g gitops) run(args ...string) error {
 	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+g.cache)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
 	return cmd.Run()
+}
+
+// build runs `kubectl gitops build dir` in the clone and prints the kind
+// and name of each object.
+func (g gitops) build(dir string) error {
+	fmt.Printf("$ kubectl gitops build %s\n", dir)
+	cmd := exec.Command(g.bin, "build", dir)
+	cmd.Dir = g.dir
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+g.cache)
+	cmd.Stderr = os.Stdout
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("kubectl gitops build %s: %w", dir, err)
+	}
+	kind := ""
+	for _, line := range strings.Split(string(out), "\n") {
+		if k, ok := strings.CutPrefix(line, "kind: "); ok {
+			kind = k
+		} else if name, ok := strings.CutPrefix(line, "  name: "); ok && kind != "" {
+			fmt.Printf("  %-26s %s\n", kind, name)
+			kind = ""
+		}
+	}
+	return nil
 }
 
 type kubectl struct{ bin, kubeconfig string }

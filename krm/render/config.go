@@ -26,6 +26,9 @@ const (
 //	  step: deploy-prod            # render one workflow step only
 //	  topology: prod               # render one topology policy's placements only
 //	  cluster: prod-1              # render what goes to one cluster only
+//	  charts:                      # where helm components' charts come from
+//	    cacheDir: .charts          # default: the cache kubectl gitops fills
+//	    allowNetwork: true         # download what the cache lacks (default false)
 type Config struct {
 	APIVersion string     `json:"apiVersion" yaml:"apiVersion"`
 	Kind       string     `json:"kind" yaml:"kind"`
@@ -50,6 +53,21 @@ type ConfigSpec struct {
 	// workflow: one step (by name), the placements of one topology policy,
 	// or what goes to one cluster. Default: every placement.
 	workflow.Selection `json:",inline" yaml:",inline"`
+	// Charts says where the function gets the charts of `helm` components
+	// (plugin/charts reads it; kubectl gitops uses its own cache and
+	// fetches what it lacks). Default: the plugin's cache, no network.
+	Charts *ChartsConfig `json:"charts,omitempty" yaml:"charts,omitempty"`
+}
+
+// ChartsConfig is spec.charts of the function config.
+type ChartsConfig struct {
+	// CacheDir is the chart cache, relative to the working directory.
+	// Default: kubectl-gitops/charts under the user cache directory, the
+	// cache kubectl gitops fills.
+	CacheDir string `json:"cacheDir,omitempty" yaml:"cacheDir,omitempty"`
+	// AllowNetwork lets the function download the charts (and newer
+	// indexes) the cache lacks. Default false: the cache only.
+	AllowNetwork bool `json:"allowNetwork,omitempty" yaml:"allowNetwork,omitempty"`
 }
 
 // Default fills in defaults.
@@ -83,6 +101,9 @@ func (c *Config) Validate() error {
 		if strings.TrimSpace(d) == "" {
 			return fmt.Errorf("spec.definitionDirs[%d]: must not be empty", i)
 		}
+	}
+	if ch := c.Spec.Charts; ch != nil && ch.CacheDir != "" && strings.TrimSpace(ch.CacheDir) == "" {
+		return fmt.Errorf("spec.charts.cacheDir: must not be blank")
 	}
 	return nil
 }

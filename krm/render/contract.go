@@ -86,7 +86,7 @@ func stamp(o *Object, app *oam.Application, c *oam.Component) {
 		}
 	}
 	kind, _ := obj["kind"].(string)
-	if ns, _ := meta["namespace"].(string); ns == "" && !clusterScoped[kind] {
+	if ns, _ := meta["namespace"].(string); ns == "" && !clusterScoped[kind] && !o.clusterScoped {
 		meta["namespace"] = app.Namespace
 	}
 

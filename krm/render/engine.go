@@ -42,6 +42,7 @@ var (
 	pathPatch        = cue.ParsePath("patch")
 	pathPatchOutputs = cue.ParsePath("patchOutputs")
 	pathErrs         = cue.ParsePath("errs")
+	pathHelmChart    = cue.ParsePath("helmChart")
 )
 
 func (e *engine) template(d *definition.Definition) (compiled, error) {
@@ -107,6 +108,9 @@ type evaluation struct {
 	Outputs      []keyed
 	Patch        *patch.Node
 	PatchOutputs []keyedPatch
+	// Chart is the template's helmChart: a chart to render in Go (see
+	// chart.go); nil when the template has none.
+	Chart map[string]any
 }
 
 type keyedPatch struct {
@@ -178,6 +182,13 @@ func (e *engine) eval(d *definition.Definition, params map[string]any, ctx map[s
 			}
 			out.Outputs = append(out.Outputs, keyed{Key: key, Object: obj})
 		}
+	}
+	if hv := v.LookupPath(pathHelmChart); hv.Exists() {
+		obj, err := decodeObject(hv, "helmChart")
+		if err != nil {
+			return nil, &TemplateError{Definition: d, Issues: err}
+		}
+		out.Chart = obj
 	}
 	if pv := v.LookupPath(pathPatch); pv.Exists() {
 		p, errs := patchNode(pv, "patch")

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/krm/definition"
+	"github.com/oamgitops/kubectl-gitops/krm/helm"
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
 )
 
@@ -32,6 +33,10 @@ type Function struct {
 	// so a caller can judge the health of what it applies by the same
 	// rules. Default nil.
 	Used func(*definition.Registry)
+	// Charts hands `helm` components their charts and the valuesFrom
+	// objects not among the items (ConfigMaps and Secrets among the items
+	// are used first). Default nil: helm components fail to render.
+	Charts helm.Source
 }
 
 var _ framework.ResourceListProcessor = Function{}
@@ -128,7 +133,9 @@ func (f Function) Render(items []*yaml.RNode, cfg *Config) ([]*yaml.RNode, frame
 		f.Used(reg)
 	}
 
-	rendered := renderAll(reg, cfg.Options(), rest, f.Parallelism)
+	opts := cfg.Options()
+	opts.Charts = withItemValues(f.Charts, rest)
+	rendered := renderAll(reg, opts, rest, f.Parallelism)
 	var out []*yaml.RNode
 	for i, it := range rest {
 		if !oam.IsApplication(it) {

@@ -131,7 +131,7 @@ func placementNamespace(app *oam.Application, pl workflow.Placement) string {
 func place(o *Object, pl workflow.Placement, cluster string) {
 	meta, _ := o.Object["metadata"].(map[string]any)
 	kind, _ := o.Object["kind"].(string)
-	if pl.Namespace != "" && !clusterScoped[kind] {
+	if pl.Namespace != "" && !clusterScoped[kind] && !o.clusterScoped {
 		meta["namespace"] = pl.Namespace
 	}
 	if pl.Labelled {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/oamgitops/kubectl-gitops/krm/definition"
+	"github.com/oamgitops/kubectl-gitops/krm/helm"
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
 	"github.com/oamgitops/kubectl-gitops/krm/order"
 	"github.com/oamgitops/kubectl-gitops/krm/patch"
@@ -41,6 +42,10 @@ type Options struct {
 	Clusters []workflow.Cluster
 	// Select renders one step, topology or cluster. Default: everything.
 	Select workflow.Selection
+	// Charts hands the `helm` component (any template setting helmChart)
+	// its charts and valuesFrom objects. Default nil: such components fail
+	// to render, naming the chart.
+	Charts helm.Source
 }
 
 // DefaultOptions returns valid options.
@@ -61,6 +66,9 @@ type Object struct {
 	Unit string
 	// Cluster is the cluster it is applied to.
 	Cluster string
+	// clusterScoped marks an object whose kind is cluster-scoped though
+	// not a built-in one (a chart's own CRD says so): it gets no namespace.
+	clusterScoped bool
 }
 
 // IsWorkload reports whether the object is the component's workload.
@@ -211,6 +219,20 @@ func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c 
 	for _, o := range ev.Outputs {
 		aux = append(aux, Object{Object: o.Object, App: app, Component: c.Name, Resource: o.Key})
 	}
+	// at is where the workload goes among the auxiliaries: first, but
+	// in its place among a chart's objects when the chart gave it, so the
+	// chart's order (CRDs first) holds.
+	at := 0
+	if ev.Chart != nil {
+		w, objs, before, err := r.chartObjects(app, c, ev.Chart, workload != nil)
+		if err != nil {
+			return nil, nil, fieldError(app, c.Field(), fmt.Errorf("component %q: %w", c.Name, err))
+		}
+		if workload == nil && w != nil {
+			workload, at = w, len(aux)+before
+		}
+		aux = append(aux, objs...)
+	}
 	for i := range c.Traits {
 		t := &c.Traits[i]
 		field := fmt.Sprintf("%s.traits[%d]", c.Field(), i)
@@ -218,11 +240,12 @@ func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c 
 			return nil, nil, err
 		}
 	}
-	var objs []Object
+	objs := make([]Object, 0, len(aux)+1)
+	objs = append(objs, aux[:at]...)
 	if workload != nil {
 		objs = append(objs, Object{Object: workload, App: app, Component: c.Name})
 	}
-	objs = append(objs, aux...)
+	objs = append(objs, aux[at:]...)
 	for i := range objs {
 		stamp(&objs[i], app, c)
 		place(&objs[i], pl, r.cluster(pl))

@@ -21,6 +21,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
+	"github.com/oamgitops/kubectl-gitops/plugin/charts"
 )
 
 // Options steer a build.
@@ -45,6 +46,11 @@ type Options struct {
 	// build fails with ErrOutsideRoot before reading the file. Default:
 	// none (a local build reads what its kustomizations name).
 	Root string
+	// Charts gets the charts of `helm` components (and the valuesFrom
+	// objects the build does not hold): the build renders from its cache,
+	// fetches what a render missed, and renders again. Default nil: helm
+	// components fail to render, and Render.Charts is used as it is.
+	Charts *charts.Provider
 }
 
 // Result is what a build produced.
@@ -69,6 +75,30 @@ var ErrRender = errors.New("rendering failed")
 
 // Dir builds one directory.
 func Dir(ctx context.Context, dir string, opts Options) (*Result, error) {
+	if opts.Charts == nil {
+		return buildOnce(ctx, dir, opts)
+	}
+	// Renders are pure: they read charts from the session, which records
+	// what they missed; fetch that and build again, until nothing new is
+	// missed (valuesFrom objects are asked for once their chart is there).
+	session := opts.Charts.Session()
+	opts.Render.Charts = session
+	for {
+		res, err := buildOnce(ctx, dir, opts)
+		if !errors.Is(err, ErrRender) {
+			return res, err
+		}
+		fetched, ferr := session.Fetch(ctx)
+		if ferr != nil {
+			return res, fmt.Errorf("build %s: fetching charts: %w", dir, ferr)
+		}
+		if !fetched {
+			return res, err
+		}
+	}
+}
+
+func buildOnce(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

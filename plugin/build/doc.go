@@ -7,4 +7,10 @@
 // nothing outside it: a kustomization entry, a symlink or the directory
 // itself that leads out fails with ErrOutsideRoot before anything there is
 // read.
+//
+// With Options.Charts, `helm` components render from its chart cache: a
+// render that misses a chart (or a valuesFrom object to read from the
+// cluster) is followed by a fetch of what it missed and a new build, so
+// the render itself stays pure; a chart that cannot be fetched fails the
+// build with an error naming the component, the chart and its version.
 package build

@@ -16,6 +16,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/krm/render"
 	"github.com/oamgitops/kubectl-gitops/krm/setters"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
+	"github.com/oamgitops/kubectl-gitops/plugin/charts"
 )
 
 // BuildOptions renders a directory offline.
@@ -71,6 +72,12 @@ func (o *BuildOptions) Run(ctx context.Context) error {
 		return err
 	}
 	opts.AllowExec = o.AllowExec
+	// Charts of helm components are fetched into the cache; without a
+	// cluster, valuesFrom objects come from the build and a secretRef
+	// cannot be read.
+	if opts.Charts, err = charts.New(charts.Options{AllowNetwork: true, Progress: o.ErrOut}); err != nil {
+		return err
+	}
 	res, err := build.Dir(ctx, o.Dir, opts)
 	if res != nil {
 		for _, r := range res.Results {

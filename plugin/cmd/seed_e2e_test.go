@@ -20,6 +20,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/internal/testbin"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
+	"github.com/oamgitops/kubectl-gitops/test/helmrepo"
 )
 
 const (
@@ -47,6 +48,13 @@ func seed(t *testing.T) *gitserver.Repo {
 		}
 		files[name] = text
 	}
+	// The MySQL operator's chart, from a Helm repository of the test.
+	charts := helmrepo.Start(t, helmrepo.Options{Charts: []string{"../../testdata/charts/mysql-operator"}})
+	data, err := os.ReadFile(filepath.Join(repo.Work, "infrastructure/mysql.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["infrastructure/mysql.yaml"] = strings.ReplaceAll(string(data), "url: http://127.0.0.1:0/charts", "url: "+charts.URL())
 	repo.MustWriteFiles(t, files)
 	repo.MustCommit(t, "seed")
 	repo.MustPush(t)
@@ -202,7 +210,7 @@ func TestSeedSyncAndDiff(t *testing.T) {
 		{"apps", "apps", "kustomize", "running", "healthy", "main@sha1:"},
 		{"infra", "database-config", "kustomize", "running", "healthy", "main@sha1:"},
 		{"my-app", "my-server", "webservice", "ingress", "running", "healthy", "Ready:1/1"},
-		{"mysql", "mysql-controller", "k8s-objects", "running", "healthy"},
+		{"mysql", "mysql-controller", "helm", "running", "healthy"},
 		{"└─", "mysql-cluster", "raw", "running", "healthy"},
 	})
 

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/oamgitops/kubectl-gitops/krm/render"
+	"github.com/oamgitops/kubectl-gitops/plugin/charts"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
@@ -223,5 +224,11 @@ func (o *SourceOptions) walker(client kubernetes.Interface) (*reconcile.Walker, 
 		return nil, err
 	}
 	opts.AllowExec = o.AllowExec
+	// Charts of helm components: fetched into the cache, a private
+	// repository's credentials and valuesFrom objects read from the cluster.
+	if opts.Charts, err = charts.New(charts.Options{AllowNetwork: true, Credentials: charts.CredentialsFunc(credentials(client)),
+		Values: charts.ClusterValues(client), Progress: o.ErrOut}); err != nil {
+		return nil, err
+	}
 	return &reconcile.Walker{Build: opts, Fetch: source.DefaultOptions(), Credentials: credentials(client), Progress: o.ErrOut}, nil
 }
