@@ -42,21 +42,9 @@ func (a *Applier) Delete(ctx context.Context, inv Inventory, opts DeleteOptions)
 	if opts.WaveTimeout <= 0 || opts.PollInterval <= 0 {
 		return changes, fmt.Errorf("wave timeout and poll interval must be positive")
 	}
-	set := newApplySet(inv, a.tooling)
-	prev, err := a.readParent(ctx, set)
+	set, members, err := a.members(ctx, inv)
 	if err != nil {
 		return changes, err
-	}
-	if !prev.exists {
-		return changes, fmt.Errorf("inventory %s: %w", set.parentName(), ErrNoInventory)
-	}
-	var members []*unstructured.Unstructured
-	for _, gk := range sortedGroupKinds(prev.groupKinds) {
-		m, err := a.listMembers(ctx, set, gk, prev.namespaces)
-		if err != nil {
-			return changes, err
-		}
-		members = append(members, m...)
 	}
 	cs, err := a.deleteInWaves(ctx, members, ssa.WaitOptions{Interval: opts.PollInterval, Timeout: opts.WaveTimeout})
 	changes.Append(cs.Entries)
@@ -131,4 +119,27 @@ func (a *Applier) waitGone(ctx context.Context, cs *ssa.ChangeSet, opts ssa.Wait
 		}
 	}
 	return nil
+}
+
+// members reads the ApplySet parent of inv and lists the objects its set
+// holds. It fails with ErrNoInventory when the parent is not in the
+// cluster.
+func (a *Applier) members(ctx context.Context, inv Inventory) (*applySet, []*unstructured.Unstructured, error) {
+	set := newApplySet(inv, a.tooling)
+	prev, err := a.readParent(ctx, set)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !prev.exists {
+		return nil, nil, fmt.Errorf("inventory %s: %w", set.parentName(), ErrNoInventory)
+	}
+	var members []*unstructured.Unstructured
+	for _, gk := range sortedGroupKinds(prev.groupKinds) {
+		m, err := a.listMembers(ctx, set, gk, prev.namespaces)
+		if err != nil {
+			return nil, nil, err
+		}
+		members = append(members, m...)
+	}
+	return set, members, nil
 }

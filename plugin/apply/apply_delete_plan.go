@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	"github.com/fluxcd/cli-utils/pkg/object"
@@ -21,21 +20,9 @@ func (a *Applier) DeletePlan(ctx context.Context, inv Inventory) (*ssa.ChangeSet
 	if err := inv.validate(); err != nil {
 		return changes, err
 	}
-	set := newApplySet(inv, a.tooling)
-	prev, err := a.readParent(ctx, set)
+	_, members, err := a.members(ctx, inv)
 	if err != nil {
 		return changes, err
-	}
-	if !prev.exists {
-		return changes, fmt.Errorf("inventory %s: %w", set.parentName(), ErrNoInventory)
-	}
-	var members []*unstructured.Unstructured
-	for _, gk := range sortedGroupKinds(prev.groupKinds) {
-		m, err := a.listMembers(ctx, set, gk, prev.namespaces)
-		if err != nil {
-			return changes, err
-		}
-		members = append(members, m...)
 	}
 	waves, err := planWaves(members)
 	if err != nil {

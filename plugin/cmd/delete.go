@@ -72,29 +72,11 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	var targets []target
-	for _, s := range roots {
-		inv := s.Inventory()
-		rec, err := applier.ReadInventory(ctx, inv)
-		if errors.Is(err, apply.ErrNoInventory) {
-			errs = append(errs, fmt.Errorf("%s: nothing to delete: inventory %s %s/%s is not in the cluster "+
-				"(the source was never synced to it, or was deleted already)", s, inv.Kind, inv.Namespace, inv.Name))
-			continue
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", s, err))
-			continue
-		}
-		targets = append(targets, target{name: s.Name, rec: *rec})
-	}
-	if len(targets) > 0 {
-		all, err := inventories(ctx, applier, targets, o.ErrOut)
-		if err != nil {
-			return errors.Join(append(errs, err)...)
-		}
-		targets = deleteOrder(targets, all)
-	}
+	targets, errs := sourceTree(ctx, applier, roots, o.ErrOut, func(s reconcile.Source, inv apply.Inventory, _ error) error {
+		return fmt.Errorf("%s: nothing to delete: inventory %s %s/%s is not in the cluster "+
+			"(the source was never synced to it, or was deleted already)", s, inv.Kind, inv.Namespace, inv.Name)
+	})
+	reverse(targets) // nested sources before the source that declared them
 	results := []*reconcile.SyncResult{}
 	for _, t := range targets {
 		res, err := o.deleteOne(ctx, applier, t)
@@ -152,14 +134,4 @@ func displayRevision(r string) string {
 		return "it"
 	}
 	return r
-}
-
-// deleteOrder is the reverse of the order sync goes in (see withNested):
-// nested sources before the source that declares them.
-func deleteOrder(roots []target, all []apply.InventoryRecord) []target {
-	order := withNested(roots, all)
-	for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
-		order[i], order[j] = order[j], order[i]
-	}
-	return order
 }

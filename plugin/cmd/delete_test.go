@@ -58,8 +58,10 @@ func TestDeleteOrder(t *testing.T) {
 			for _, r := range tc.roots {
 				roots = append(roots, target{name: r, rec: apply.InventoryRecord{Inventory: inv(r)}})
 			}
+			order := withNested(roots, all)
+			reverse(order) // as delete goes
 			var got []string
-			for _, tg := range deleteOrder(roots, all) {
+			for _, tg := range order {
 				got = append(got, tg.name)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 )
 
 // HistoryOptions show the revisions of a source that syncs applied and
@@ -72,31 +73,11 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	var roots []target
-	for _, s := range srcs {
-		inv := s.Inventory()
-		rec, err := applier.ReadInventory(ctx, inv)
-		if errors.Is(err, apply.ErrNoInventory) {
-			errs = append(errs, fmt.Errorf("%s: %w; sync it first (kubectl gitops sync)", s, err))
-			continue
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", s, err))
-			continue
-		}
-		roots = append(roots, target{name: s.Name, rec: *rec})
-	}
 	// The nested sources too, found from the inventories that name their
 	// parent, in the order sync goes.
-	targets := roots
-	if len(roots) > 0 {
-		all, err := inventories(ctx, applier, roots, o.ErrOut)
-		if err != nil {
-			return errors.Join(append(errs, err)...)
-		}
-		targets = withNested(roots, all)
-	}
+	targets, errs := sourceTree(ctx, applier, srcs, o.ErrOut, func(s reconcile.Source, _ apply.Inventory, err error) error {
+		return fmt.Errorf("%s: %w; sync it first (kubectl gitops sync)", s, err)
+	})
 	results := []SourceHistory{}
 	for _, t := range targets {
 		h := SourceHistory{Source: t.name, Inventory: t.rec.Inventory, Revision: t.rec.Revision, History: t.rec.History}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -9,7 +10,43 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 )
+
+// sourceTree reads the inventories of srcs and of the nested sources their
+// syncs declared, in the order sync goes (see withNested). A source with no
+// inventory is left out with the error missing makes of it.
+func sourceTree(ctx context.Context, applier *apply.Applier, srcs []reconcile.Source, errOut io.Writer,
+	missing func(s reconcile.Source, inv apply.Inventory, err error) error) ([]target, []error) {
+	var errs []error
+	var roots []target
+	for _, s := range srcs {
+		inv := s.Inventory()
+		rec, err := applier.ReadInventory(ctx, inv)
+		switch {
+		case errors.Is(err, apply.ErrNoInventory):
+			errs = append(errs, missing(s, inv, err))
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s: %w", s, err))
+		default:
+			roots = append(roots, target{name: s.Name, rec: *rec})
+		}
+	}
+	if len(roots) == 0 {
+		return nil, errs
+	}
+	all, err := inventories(ctx, applier, roots, errOut)
+	if err != nil {
+		return nil, append(errs, err)
+	}
+	return withNested(roots, all), errs
+}
+
+func reverse(targets []target) {
+	for i, j := 0, len(targets)-1; i < j; i, j = i+1, j-1 {
+		targets[i], targets[j] = targets[j], targets[i]
+	}
+}
 
 // target is a source found in the cluster: its name and the record of its
 // inventory.
