@@ -1,12 +1,15 @@
 // Command demo runs the seed's story against real parts on this machine:
 // a local cluster (test/cluster), a Git server with basic auth
 // (test/gitserver) holding testdata/seed-repo, a Helm repository
-// (test/helmrepo) serving the MySQL operator's chart, and the built
+// (test/helmrepo) serving the MySQL operator's chart, an image registry
+// (test/registry) holding the tags the seed's CI pushes, and the built
 // kubectl-gitops. It builds the infrastructure (the chart rendered
 // client-side), syncs it (the operator, then its MysqlCluster once the
-// operator is healthy), then the app; changes the Ingress domain in
-// Git while `kubectl gitops watch` runs in the background, which brings it to
-// the cluster; reverts it and syncs; removes the app's file and syncs (prune).
+// operator is healthy), then the app, and lists them like `vela ls`; while
+// `kubectl gitops watch` runs in the background, a commit changes the Ingress
+// domain and CI pushes a new image tag, and watch brings both to the cluster
+// (committing the tag to Git first); then it reverts the domain and syncs,
+// and removes the app's file and syncs (prune).
 // Everything it starts stops when it ends.
 //
 // Usage: go run ./hack/demo [-bin bin/kubectl-gitops]
@@ -29,6 +32,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/test/cluster"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 	"github.com/oamgitops/kubectl-gitops/test/helmrepo"
+	"github.com/oamgitops/kubectl-gitops/test/registry"
 )
 
 // demoUser and demoPassword guard the demo's Git server; the password lives
@@ -67,6 +71,17 @@ func run(bin string) error {
 	defer charts.Close()
 	fmt.Println("chart repository:", charts.URL())
 
+	step("starting an image registry with the tags the seed's CI pushed (master-<sha>-<timestamp>)")
+	reg, err := registry.New(registry.Options{})
+	if err != nil {
+		return err
+	}
+	defer reg.Close()
+	if err := reg.Push(ctx, "testapp", "master-9f1c2ab-1700000000", "master-0a1b2c3-1699999999"); err != nil {
+		return err
+	}
+	fmt.Println("registry:", reg.Repository("testapp"))
+
 	step("starting a Git server with basic auth and pushing testdata/seed-repo to it")
 	password := fmt.Sprintf("demo-%d", time.Now().UnixNano())
 	srv, err := gitserver.New(gitserver.Options{Username: demoUser, Password: password})
@@ -74,7 +89,7 @@ func run(bin string) error {
 		return err
 	}
 	defer srv.Close()
-	repo, err := seedRepo(srv, charts.URL())
+	repo, err := seedRepo(srv, charts.URL(), reg.Repository("testapp"))
 	if err != nil {
 		return err
 	}
@@ -110,14 +125,25 @@ func run(bin string) error {
 	}
 	k.run("get", "deployments,services,ingresses,mysqlclusters", "-n", "default")
 
-	step("kubectl gitops watch clusters/apps.yaml in the background (apps polls every " + demoPullInterval + " here); the Ingress domain changes in Git")
-	if err := watchDomainChange(ctx, c, g, repo); err != nil {
+	step("kubectl gitops ls   (what runs, like vela ls: the two sources with their revision, then the apps)")
+	if err := g.run("ls"); err != nil {
+		return err
+	}
+
+	step("kubectl gitops watch clusters/apps.yaml in the background (apps polls every " + demoPullInterval + " here); the Ingress domain changes in Git, then CI pushes a new image")
+	if err := watchChanges(ctx, c, g, repo, reg); err != nil {
 		return err
 	}
 	k.run("get", "ingress", "my-server", "-n", "default")
+	k.run("get", "deployment", "my-server", "-n", "default", "-o", "jsonpath={.spec.template.spec.containers[0].image}{\"\\n\"}")
+	if err := git(repo.Work, "pull", "--quiet", "--rebase", "origin", "main"); err != nil { // the image commit
+		return err
+	}
+	gitLog(repo.Work)
 
-	step("rolling back with git revert: kubectl gitops diff shows it, the next sync converges to it")
-	if err := git(repo.Work, "revert", "--no-edit", "HEAD"); err != nil {
+	step("rolling back the domain with git revert: kubectl gitops diff shows it, the next sync converges to it")
+	fmt.Println("$ git revert --no-edit HEAD^   (the domain commit; HEAD is the image automation's)")
+	if err := git(repo.Work, "revert", "--no-edit", "HEAD^"); err != nil {
 		return err
 	}
 	if err := repo.Push(); err != nil {
@@ -184,9 +210,9 @@ spec:
 `
 
 // seedRepo pushes testdata/seed-repo with clusters/*.yaml pointing at srv,
-// apps' pullInterval at demoPullInterval, and the MySQL operator's chart
-// at the Helm repository chartsURL.
-func seedRepo(srv *gitserver.Server, chartsURL string) (*gitserver.Repo, error) {
+// apps' pullInterval at demoPullInterval, the MySQL operator's chart at the
+// Helm repository chartsURL and the app's image at image (a repository).
+func seedRepo(srv *gitserver.Server, chartsURL, image string) (*gitserver.Repo, error) {
 	repo, err := srv.Create("config")
 	if err != nil {
 		return nil, err
@@ -195,12 +221,13 @@ func seedRepo(srv *gitserver.Server, chartsURL string) (*gitserver.Repo, error) 
 		return nil, err
 	}
 	files := map[string]string{}
-	for _, name := range []string{"clusters/infra.yaml", "clusters/apps.yaml"} {
+	for _, name := range []string{"clusters/infra.yaml", "clusters/apps.yaml", "apps/my-app.yaml"} {
 		data, err := os.ReadFile(filepath.Join(repo.Work, name))
 		if err != nil {
 			return nil, err
 		}
 		text := strings.ReplaceAll(string(data), "url: http://127.0.0.1:0/config.git", "url: "+srv.URL("config"))
+		text = strings.ReplaceAll(text, "127.0.0.1:5000/testapp", image)
 		files[name] = strings.ReplaceAll(text, "pullInterval: 1m\n", "pullInterval: "+demoPullInterval+"\n")
 	}
 	mysql, err := os.ReadFile(filepath.Join(repo.Work, "infrastructure/mysql.yaml"))
@@ -288,3 +315,12 @@ func git(dir string, args ...string) error {
 }
 
 func step(s string) { fmt.Printf("\n\033[1m== %s\033[0m\n", s) }
+
+// gitLog prints the last commits of the clone.
+func gitLog(dir string) {
+	fmt.Println("$ git log --oneline -3")
+	cmd := exec.Command("git", "log", "--oneline", "-3")
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	_ = cmd.Run()
+}

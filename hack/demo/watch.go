@@ -15,17 +15,20 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/test/cluster"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
+	"github.com/oamgitops/kubectl-gitops/test/registry"
 )
 
 // demoPullInterval replaces apps' pullInterval of 1m in the demo's copy of
 // the seed, so the watch step does not wait a minute for the commit.
 const demoPullInterval = "5s"
 
-// watchDomainChange runs `kubectl gitops watch clusters/apps.yaml` in the
+// watchChanges runs `kubectl gitops watch clusters/apps.yaml` in the
 // background, waits for its first pass, pushes a new Ingress domain and
-// waits for the watch to bring it to the cluster, then stops the watch.
-func watchDomainChange(ctx context.Context, c *cluster.Cluster, g gitops, repo *gitserver.Repo) error {
-	w, err := g.start("watch", "clusters/apps.yaml")
+// waits for the watch to bring it to the cluster; then pushes a new image
+// tag to the registry, as the seed's CI does, and waits for the watch's
+// image automation to commit it and roll it out; then stops the watch.
+func watchChanges(ctx context.Context, c *cluster.Cluster, g gitops, repo *gitserver.Repo, reg *registry.Server) error {
+	w, err := g.start("watch", "clusters/apps.yaml", "--image-interval", "5s")
 	if err != nil {
 		return err
 	}
@@ -50,6 +53,25 @@ func watchDomainChange(ctx context.Context, c *cluster.Cluster, g gitops, repo *
 			return fmt.Errorf("watch did not bring the new domain to the cluster (Ingress my-server: %v)", err)
 		}
 		time.Sleep(time.Second)
+	}
+
+	const tag = "master-5d6e7f8-1700000500"
+	fmt.Printf("$ docker push %s:%s   (CI built a new image)\n", reg.Repository("testapp"), tag)
+	if err := reg.Push(ctx, "testapp", tag); err != nil {
+		return err
+	}
+	if err := w.waitFor(ctx, "image automation pushed", time.Minute); err != nil {
+		return err
+	}
+	if err := w.waitFor(ctx, "apps/apps: healthy at", time.Minute); err != nil {
+		return err
+	}
+	d, err := c.Client.AppsV1().Deployments("default").Get(ctx, "my-server", metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if got, want := d.Spec.Template.Spec.Containers[0].Image, reg.Repository("testapp")+":"+tag; got != want {
+		return fmt.Errorf("my-server runs %s after the image automation, want %s", got, want)
 	}
 	return w.stop()
 }
