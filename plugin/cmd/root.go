@@ -30,6 +30,7 @@ func NewRoot(streams IOStreams) *cobra.Command {
 	root.SetErr(streams.ErrOut)
 	root.AddCommand(NewCmdVersion(streams), NewCmdBuild(streams), NewCmdImage(streams), NewCmdSync(streams), NewCmdDiff(streams), NewCmdLs(streams), NewCmdHistory(streams))
 	root.AddCommand(NewCmdWatch(streams), NewCmdDelete(streams))
+	root.AddCommand(NewCmdInstall(streams), NewCmdAgent(streams))
 	return root
 }
 
