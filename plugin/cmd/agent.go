@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"reflect"
 	"slices"
 	"sort"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
@@ -47,6 +49,9 @@ type AgentOptions struct {
 	DriftInterval time.Duration
 	// HealthAddr is where /healthz and /readyz listen; empty for none.
 	HealthAddr string
+	// ImageInterval is how often image automation runs on the sources;
+	// zero turns it off.
+	ImageInterval time.Duration
 
 	// Filled by Complete: the namespace of the Applications, "" for all.
 	appNamespace string
@@ -89,6 +94,8 @@ func NewCmdAgent(streams IOStreams) *cobra.Command {
 		"how often to read the Applications and write their status, and to fetch a source that sets no pullInterval")
 	cmd.Flags().DurationVar(&o.DriftInterval, "drift-interval", d.DriftInterval, "how often to sync the last revision again to repair drift")
 	cmd.Flags().StringVar(&o.HealthAddr, "health-addr", "", "address of the /healthz and /readyz endpoints, e.g. :8081 (default none)")
+	cmd.Flags().DurationVar(&o.ImageInterval, "image-interval", time.Minute,
+		"how often to run image automation (`image update` on the Applications' sources, then a sync of what it pushed); 0 turns it off")
 	return cmd
 }
 
@@ -116,6 +123,8 @@ func (o *AgentOptions) Validate() error {
 		return errors.New("--interval must be positive")
 	case o.DriftInterval <= 0:
 		return errors.New("--drift-interval must be positive")
+	case o.ImageInterval < 0:
+		return errors.New("--image-interval must not be negative")
 	}
 	return nil
 }
@@ -144,8 +153,18 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	quiet.Options.Progress = nil
 	opts := watch.DefaultOptions()
 	opts.Interval, opts.DriftInterval, opts.Progress = o.Interval, o.DriftInterval, o.ErrOut
+	u, err := o.SourceOptions.imageUpdateOptions().updater()
+	if err != nil {
+		return err
+	}
 	a := &agent{o: o, apps: dc.Resource(ApplicationResource), applier: syncer.Applier,
-		newLoop: func() *watch.Loop { return &watch.Loop{Fetcher: w, Syncer: syncer, DriftSyncer: &quiet, Options: opts} }}
+		newLoop: func(images []imageauto.Source) *watch.Loop {
+			l := &watch.Loop{Fetcher: w, Syncer: syncer, DriftSyncer: &quiet, Options: opts}
+			if o.ImageInterval > 0 && len(images) > 0 {
+				l.Tasks = []watch.Task{imageTask(u, images, o.ImageInterval, o.ErrOut)}
+			}
+			return l
+		}}
 	if o.HealthAddr != "" {
 		stop, err := a.serveHealth(o.HealthAddr)
 		if err != nil {
@@ -168,10 +187,11 @@ type agent struct {
 	o       *AgentOptions
 	apps    dynamic.NamespaceableResourceInterface
 	applier *apply.Applier
-	newLoop func() *watch.Loop
+	newLoop func(images []imageauto.Source) *watch.Loop
 	ready   atomic.Bool
 
 	roots    []reconcile.Source
+	images   []imageauto.Source
 	started  bool
 	stopLoop func()
 	// reported holds the errors of Applications already reported.
@@ -180,7 +200,7 @@ type agent struct {
 
 // run reads the Applications every interval until ctx is done.
 func (a *agent) run(ctx context.Context) {
-	defer a.restart(ctx, nil)
+	defer a.restart(ctx, nil, nil)
 	for {
 		if err := a.once(ctx); err != nil && ctx.Err() == nil {
 			fmt.Fprintf(a.o.ErrOut, "agent: %v (retry in %s)\n", err, a.o.Interval)
@@ -203,7 +223,7 @@ func (a *agent) once(ctx context.Context) error {
 	a.ready.Store(true)
 	apps := list.Items
 	sort.Slice(apps, func(i, j int) bool { return appKeyOf(&apps[i]) < appKeyOf(&apps[j]) })
-	roots, appErrs := agentRoots(apps)
+	roots, images, appErrs := agentRoots(apps)
 	reported := map[string]string{}
 	for _, key := range keys(appErrs) {
 		msg := appErrs[key].Error()
@@ -213,9 +233,9 @@ func (a *agent) once(ctx context.Context) error {
 		reported[key] = msg
 	}
 	a.reported = reported
-	if !a.started || !slices.Equal(roots, a.roots) {
+	if !a.started || !slices.Equal(roots, a.roots) || !reflect.DeepEqual(images, a.images) {
 		a.started = true
-		a.restart(ctx, roots)
+		a.restart(ctx, roots, images)
 	}
 	return a.writeStatuses(ctx, apps, roots, appErrs)
 }
@@ -223,12 +243,12 @@ func (a *agent) once(ctx context.Context) error {
 // restart stops the running watch, if any, and starts one on roots, if
 // any. The watch is stopped between two steps or in the middle of one (a
 // sync cancelled midway is synced again by the new watch).
-func (a *agent) restart(ctx context.Context, roots []reconcile.Source) {
+func (a *agent) restart(ctx context.Context, roots []reconcile.Source, images []imageauto.Source) {
 	if a.stopLoop != nil {
 		a.stopLoop()
 		a.stopLoop = nil
 	}
-	a.roots = roots
+	a.roots, a.images = roots, images
 	if ctx.Err() != nil {
 		return
 	}
@@ -239,7 +259,7 @@ func (a *agent) restart(ctx context.Context, roots []reconcile.Source) {
 	fmt.Fprintf(a.o.ErrOut, "agent: watching %s\n", describe(roots, a.o.Interval))
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	loop := a.newLoop()
+	loop := a.newLoop(images)
 	go func() {
 		defer close(done)
 		if err := loop.Run(lctx, roots); err != nil {
@@ -253,10 +273,12 @@ func (a *agent) restart(ctx context.Context, roots []reconcile.Source) {
 }
 
 // agentRoots are the kustomize sources of apps, sorted by namespace,
-// Application and component; an Application that does not parse gives an
-// error under its key (namespace/name) and no source.
-func agentRoots(apps []unstructured.Unstructured) ([]reconcile.Source, map[string]error) {
+// Application and component, and the same sources with their
+// imageRepository blocks for image automation; an Application that does
+// not parse gives an error under its key (namespace/name) and no source.
+func agentRoots(apps []unstructured.Unstructured) ([]reconcile.Source, []imageauto.Source, map[string]error) {
 	var roots []reconcile.Source
+	var images []imageauto.Source
 	errs := map[string]error{}
 	for i := range apps {
 		app := &apps[i]
@@ -267,6 +289,11 @@ func agentRoots(apps []unstructured.Unstructured) ([]reconcile.Source, map[strin
 			var srcs []reconcile.Source
 			srcs, err = reconcile.FromApplications([]*yaml.RNode{node}, app.GetNamespace(), "")
 			roots = append(roots, srcs...)
+		}
+		if err == nil {
+			var imgs []imageauto.Source
+			imgs, err = imageauto.FromApplications([]*yaml.RNode{node}, app.GetNamespace(), "")
+			images = append(images, imgs...)
 		}
 		if err != nil {
 			errs[appKeyOf(app)] = err
@@ -282,7 +309,17 @@ func agentRoots(apps []unstructured.Unstructured) ([]reconcile.Source, map[strin
 		}
 		return x.Index < y.Index
 	})
-	return roots, errs
+	sort.SliceStable(images, func(i, j int) bool {
+		x, y := images[i].Git, images[j].Git
+		if x.Namespace != y.Namespace {
+			return x.Namespace < y.Namespace
+		}
+		if x.App != y.App {
+			return x.App < y.App
+		}
+		return x.Index < y.Index
+	})
+	return roots, images, errs
 }
 
 func appKeyOf(app *unstructured.Unstructured) string { return app.GetNamespace() + "/" + app.GetName() }

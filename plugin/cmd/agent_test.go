@@ -95,13 +95,25 @@ func TestAgentRoots(t *testing.T) {
 			for _, a := range tc.apps {
 				apps = append(apps, application(t, a))
 			}
-			roots, errs := agentRoots(apps)
+			roots, images, errs := agentRoots(apps)
 			var got []root
 			for _, r := range roots {
 				got = append(got, root{r.Name, r.Namespace, r.Path, r.SecretRef, r.Index, r.Interval})
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("roots (-want +got):\n%s", diff)
+			}
+			// Image automation runs on the same sources.
+			var gotImages []string
+			for _, s := range images {
+				gotImages = append(gotImages, s.Git.Name)
+			}
+			var wantImages []string
+			for _, r := range tc.want {
+				wantImages = append(wantImages, r.Name)
+			}
+			if diff := cmp.Diff(wantImages, gotImages); diff != "" {
+				t.Errorf("image sources (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tc.wantErrs, keys(errs), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
@@ -119,7 +131,7 @@ func TestAgentRootsChange(t *testing.T) {
 		for _, a := range texts {
 			apps = append(apps, application(t, a))
 		}
-		r, _ := agentRoots(apps)
+		r, _, _ := agentRoots(apps)
 		return r
 	}
 	base := roots(infraApp, appsApp)
@@ -187,7 +199,7 @@ func TestApplicationStatus(t *testing.T) {
 				svc("web", false, "spec.components[0].properties.url: is required")}}},
 	}
 	app := application(t, appsApp)
-	srcs, _ := agentRoots([]unstructured.Unstructured{app})
+	srcs, _, _ := agentRoots([]unstructured.Unstructured{app})
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			got := applicationStatus(&app, srcs, tc.parseErr, tc.records)
@@ -199,7 +211,7 @@ func TestApplicationStatus(t *testing.T) {
 
 	t.Run("every component a healthy source: running", func(t *testing.T) {
 		only := application(t, strings.Replace(appsApp, "    - name: web\n      type: webservice\n      properties: {image: nginx}\n", "", 1))
-		srcs, _ := agentRoots([]unstructured.Unstructured{only})
+		srcs, _, _ := agentRoots([]unstructured.Unstructured{only})
 		got := applicationStatus(&only, srcs, nil, []apply.InventoryRecord{healthy})
 		want := map[string]any{"status": "running", "services": []any{svc("apps", true, "main@sha1:abc")}}
 		if diff := cmp.Diff(want, got); diff != "" {

@@ -150,11 +150,9 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 }
 
 // imageTask is image automation as a watch task: `image update` on each
-// source the SOURCEs (or the --repo flags) declare, with that command's
-// defaults.
+// source the SOURCEs (or the --repo flags) declare.
 func (o *WatchOptions) imageTask() (watch.Task, error) {
-	iu := &ImageUpdateOptions{SourceOptions: o.SourceOptions, AuthorName: imageauto.DefaultAuthorName,
-		AuthorEmail: imageauto.DefaultAuthorEmail, RegistryTimeout: time.Minute, PushAttempts: 5}
+	iu := o.SourceOptions.imageUpdateOptions()
 	var srcs []imageauto.Source
 	args := o.Args
 	if len(args) == 0 {
@@ -172,25 +170,7 @@ func (o *WatchOptions) imageTask() (watch.Task, error) {
 	if err != nil {
 		return watch.Task{}, err
 	}
-	u.Options.Progress = nil // every minute "up to date" is noise: say only what was pushed
-	return watch.Task{Name: "image automation", Interval: o.ImageInterval, Run: func(ctx context.Context) (bool, error) {
-		changed := false
-		var errs []error
-		for _, s := range srcs {
-			res, err := u.Update(ctx, s)
-			if res != nil && res.Commit != "" {
-				changed = true
-				for _, c := range res.Changes {
-					fmt.Fprintf(o.ErrOut, "%s: image automation pushed %.7s to %s: %s:%d: %s -> %s\n",
-						res.Source, res.Commit, res.Branch, c.File, c.Line, c.Old, c.New)
-				}
-			}
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}
-		return changed, errors.Join(errs...)
-	}}, nil
+	return imageTask(u, srcs, o.ImageInterval, o.ErrOut), nil
 }
 
 // roots resolves every SOURCE argument, or the --repo flags.

@@ -1,0 +1,44 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
+	"github.com/oamgitops/kubectl-gitops/plugin/watch"
+)
+
+// imageUpdateOptions are the options of `image update` with its defaults,
+// for the loops (watch, agent) that run it as a task.
+func (o SourceOptions) imageUpdateOptions() *ImageUpdateOptions {
+	return &ImageUpdateOptions{SourceOptions: o, AuthorName: imageauto.DefaultAuthorName,
+		AuthorEmail: imageauto.DefaultAuthorEmail, RegistryTimeout: time.Minute, PushAttempts: 5}
+}
+
+// imageTask is image automation as a watch task: u.Update on each of srcs
+// every interval. It says only what it pushed (an "up to date" every
+// minute is noise); the loop reports its failures.
+func imageTask(u *imageauto.Updater, srcs []imageauto.Source, interval time.Duration, errOut io.Writer) watch.Task {
+	u.Options.Progress = nil
+	return watch.Task{Name: "image automation", Interval: interval, Run: func(ctx context.Context) (bool, error) {
+		changed := false
+		var errs []error
+		for _, s := range srcs {
+			res, err := u.Update(ctx, s)
+			if res != nil && res.Commit != "" {
+				changed = true
+				for _, c := range res.Changes {
+					fmt.Fprintf(errOut, "%s: image automation pushed %.7s to %s: %s:%d: %s -> %s\n",
+						res.Source, res.Commit, res.Branch, c.File, c.Line, c.Old, c.New)
+				}
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return changed, errors.Join(errs...)
+	}}
+}
