@@ -113,7 +113,7 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		"--etcd-servers="+etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports[2]),
 		"--cert-dir="+d("pki"), "--token-auth-file="+d("tokens.csv"),
-		"--authorization-mode=RBAC", "--service-cluster-ip-range=10.0.0.0/24",
+		"--authorization-mode=RBAC", "--service-cluster-ip-range="+opts.ServiceCIDR,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file="+d("sa.pub"), "--service-account-signing-key-file="+d("sa.key"),
 		// With WatchList on, a watch from resourceVersion 0 (kwok's) is
@@ -156,6 +156,11 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 			"--kubeconfig=" + c.Kubeconfig, "--leader-elect=false", "--secure-port=0"}},
 		{"kwok", c.Binaries.Kwok, []string{
 			"--kubeconfig=" + c.Kubeconfig, "--manage-all-nodes=true",
+			// kwok renews a node lease only when given its duration;
+			// without one its status heartbeats come 20-45 s apart, later
+			// under load, and the node lifecycle controller (50 s grace)
+			// marks the node NotReady and every pod not Ready for good.
+			"--node-lease-duration-seconds=40",
 			"--cidr=10.244.0.1/24"}}, // pod IPs, apart from the service range
 	}
 	for _, s := range steps {
@@ -163,7 +168,7 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	if err := c.createNode(ctx); err != nil {
+	if err := c.createNode(ctx, opts.NodeCapacity); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.Log, "waiting for node %s to be Ready\n", NodeName)
@@ -232,12 +237,16 @@ func (c *Cluster) waitHTTP(ctx context.Context, name, url string, client *http.C
 	})
 }
 
-// createNode registers the fake node kwok takes over.
-func (c *Cluster) createNode(ctx context.Context) error {
+// createNode registers the fake node kwok takes over, with extra set over
+// its default capacity.
+func (c *Cluster) createNode(ctx context.Context, extra corev1.ResourceList) error {
 	capacity := corev1.ResourceList{
 		corev1.ResourceCPU:    resource.MustParse("32"),
 		corev1.ResourceMemory: resource.MustParse("256Gi"),
 		corev1.ResourcePods:   resource.MustParse("110"),
+	}
+	for name, q := range extra {
+		capacity[name] = q
 	}
 	node := &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{

@@ -153,3 +153,33 @@ func exitStderr(err error) string {
 	}
 	return ""
 }
+
+// kwok keeps a node lease and renews it, so the node lifecycle controller
+// never sees the node stale and marks its pods not Ready (status heartbeats
+// alone come too far apart under load).
+func TestNodeLeaseRenewed(t *testing.T) {
+	if testing.Short() {
+		t.Skip(cluster.SkipMessage)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var first time.Time
+	for {
+		lease, err := env.Client.CoordinationV1().Leases("kube-node-lease").Get(ctx, cluster.NodeName, metav1.GetOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
+		if err == nil && lease.Spec.RenewTime != nil {
+			if first.IsZero() {
+				first = lease.Spec.RenewTime.Time
+			} else if lease.Spec.RenewTime.After(first) {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("node lease kube-node-lease/%s not renewed within a minute (first renew time %v)", cluster.NodeName, first)
+		case <-time.After(time.Second):
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 // KwokVersion is the sigs.k8s.io/kwok release that runs the fake node.
@@ -37,6 +39,14 @@ type Options struct {
 	Log io.Writer
 	// Timeout bounds the start once the binaries are ready. Default: 3 minutes.
 	Timeout time.Duration
+	// NodeCapacity is what the fake node offers, set over the defaults
+	// (cpu 32, memory 256Gi, pods 110: a kubelet's pod limit), for
+	// workloads larger than a test's. Default: nil, the defaults alone.
+	NodeCapacity corev1.ResourceList
+	// ServiceCIDR is the range Services get cluster IPs from: a /24 holds
+	// 254. It must not overlap the pods' 10.244.0.0/16. Default:
+	// 10.0.0.0/24.
+	ServiceCIDR string
 }
 
 // withDefaults fills in every unset field.
@@ -60,6 +70,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 3 * time.Minute
+	}
+	if o.ServiceCIDR == "" {
+		o.ServiceCIDR = "10.0.0.0/24"
 	}
 	return o, nil
 }
