@@ -46,6 +46,13 @@ type Applier struct {
 // NewApplier connects to the cluster of cfg. version is written into the
 // ApplySet tooling annotation (kubectl-gitops/<version>); empty means "v0".
 func NewApplier(cfg *rest.Config, version string) (*Applier, error) {
+	cfg = rest.CopyConfig(cfg)
+	if cfg.QPS == 0 && cfg.RateLimiter == nil {
+		// client-go's default (5 requests a second, bursts of 10) made a
+		// 4000-object sync take longer than its waves; the API server's
+		// priority and fairness protects it.
+		cfg.QPS, cfg.Burst = 100, 200
+	}
 	httpClient, err := rest.HTTPClientFor(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cluster client: %w", err)
@@ -64,6 +71,7 @@ func newApplier(cfg *rest.Config, httpClient *http.Client, version string) (*App
 	}
 	poller := polling.NewStatusPoller(c, mapper, polling.Options{})
 	manager := ssa.NewResourceManager(c, poller, ssa.Owner{Field: FieldManager, Group: "oamgitops.dev"})
+	manager.SetConcurrency(Concurrency)
 	if version == "" {
 		version = "v0"
 	}

@@ -19,16 +19,22 @@ import (
 // unchanged (see doc.go) and leaving drift detection of the others to ssa.
 func (a *Applier) applyObjects(ctx context.Context, objects []*unstructured.Unstructured) (*ssa.ChangeSet, error) {
 	changes := ssa.NewChangeSet()
-	var rest []*unstructured.Unstructured
 	for _, obj := range objects {
 		if err := setHash(obj); err != nil {
 			return changes, err
 		}
-		same, err := a.unchanged(ctx, obj)
-		if err != nil {
-			return changes, err
+	}
+	same := make([]bool, len(objects))
+	errs := make([]error, len(objects))
+	forEach(ctx, len(objects), func(ctx context.Context, i int) {
+		same[i], errs[i] = a.unchanged(ctx, objects[i])
+	})
+	var rest []*unstructured.Unstructured
+	for i, obj := range objects {
+		if errs[i] != nil {
+			return changes, errs[i]
 		}
-		if same {
+		if same[i] {
 			changes.Add(ssa.ChangeSetEntry{
 				ObjMetadata:  object.UnstructuredToObjMetadata(obj),
 				GroupVersion: obj.GroupVersionKind().Version,

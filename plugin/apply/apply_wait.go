@@ -73,8 +73,12 @@ func (a *Applier) waitHealthy(ctx context.Context, wave int, objects []*unstruct
 	for len(pending) > 0 {
 		var waiting []*unstructured.Unstructured
 		var failed []ObjectHealth
-		for _, obj := range pending {
-			h := a.health(ctx, obj, opts.Health)
+		healths := make([]ObjectHealth, len(pending))
+		forEach(ctx, len(pending), func(ctx context.Context, i int) {
+			healths[i] = a.health(ctx, pending[i], opts.Health)
+		})
+		for i, obj := range pending {
+			h := healths[i]
 			observed[keyOf(obj)] = h
 			if h.Healthy() {
 				continue
