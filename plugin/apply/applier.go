@@ -51,7 +51,7 @@ func NewApplier(cfg *rest.Config, version string) (*Applier, error) {
 		// client-go's default (5 requests a second, bursts of 10) made a
 		// 4000-object sync take longer than its waves; the API server's
 		// priority and fairness protects it.
-		cfg.QPS, cfg.Burst = 100, 200
+		cfg.QPS, cfg.Burst = 500, 1000
 	}
 	httpClient, err := rest.HTTPClientFor(cfg)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // applyObjects applies objects, sending no write request for those that are
@@ -24,17 +23,14 @@ func (a *Applier) applyObjects(ctx context.Context, objects []*unstructured.Unst
 			return changes, err
 		}
 	}
-	same := make([]bool, len(objects))
-	errs := make([]error, len(objects))
-	forEach(ctx, len(objects), func(ctx context.Context, i int) {
-		same[i], errs[i] = a.unchanged(ctx, objects[i])
-	})
+	live, errs := a.readLive(ctx, objects)
 	var rest []*unstructured.Unstructured
 	for i, obj := range objects {
-		if errs[i] != nil {
-			return changes, errs[i]
+		same, err := unchanged(obj, live[i], errs[i])
+		if err != nil {
+			return changes, err
 		}
-		if same[i] {
+		if same {
 			changes.Add(ssa.ChangeSetEntry{
 				ObjMetadata:  object.UnstructuredToObjMetadata(obj),
 				GroupVersion: obj.GroupVersionKind().Version,
@@ -79,10 +75,8 @@ func setHash(obj *unstructured.Unstructured) error {
 // unchanged reports whether the live object was last applied from the same
 // desired state (same hash) and still holds every desired value, so applying
 // it again would change nothing.
-func (a *Applier) unchanged(ctx context.Context, obj *unstructured.Unstructured) (bool, error) {
-	live := &unstructured.Unstructured{}
-	live.SetGroupVersionKind(obj.GroupVersionKind())
-	err := a.client.Get(ctx, client.ObjectKeyFromObject(obj), live)
+// live is the object as read, or nil with err saying why.
+func unchanged(obj, live *unstructured.Unstructured, err error) (bool, error) {
 	if err != nil {
 		// Not found, or a kind the cluster does not know yet (a CRD of
 		// this apply): ssa applies or reports it.

@@ -10,7 +10,6 @@ import (
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // UnhealthyStatus is the Status of an object that its health rule
@@ -73,10 +72,7 @@ func (a *Applier) waitHealthy(ctx context.Context, wave int, objects []*unstruct
 	for len(pending) > 0 {
 		var waiting []*unstructured.Unstructured
 		var failed []ObjectHealth
-		healths := make([]ObjectHealth, len(pending))
-		forEach(ctx, len(pending), func(ctx context.Context, i int) {
-			healths[i] = a.health(ctx, pending[i], opts.Health)
-		})
+		healths := a.healths(ctx, pending, opts.Health)
 		for i, obj := range pending {
 			h := healths[i]
 			observed[keyOf(obj)] = h
@@ -116,23 +112,39 @@ func (a *Applier) waitHealthy(ctx context.Context, wave int, objects []*unstruct
 	return nil
 }
 
-// health reads obj now and judges it: by check when it gives a verdict,
-// else by kstatus. An object check judges not healthy that kstatus sees
-// Failed is Failed.
-func (a *Applier) health(ctx context.Context, obj *unstructured.Unstructured, check HealthFunc) ObjectHealth {
-	h := ObjectHealth{Subject: subject(obj)}
-	gvk := obj.GroupVersionKind()
-	if gvk.Version == "" {
-		m, err := a.client.RESTMapper().RESTMapping(gvk.GroupKind())
-		if err != nil {
-			h.Status, h.Message = string(status.UnknownStatus), err.Error()
-			return h
+// healths reads objects now (see readLive) and judges each (see judge).
+func (a *Applier) healths(ctx context.Context, objects []*unstructured.Unstructured, check HealthFunc) []ObjectHealth {
+	out := make([]ObjectHealth, len(objects))
+	var known []*unstructured.Unstructured
+	var at []int
+	for i, obj := range objects {
+		out[i].Subject = subject(obj)
+		gvk := obj.GroupVersionKind()
+		if gvk.Version == "" { // an external object named by depends-on
+			m, err := a.client.RESTMapper().RESTMapping(gvk.GroupKind())
+			if err != nil {
+				out[i].Status, out[i].Message = string(status.UnknownStatus), err.Error()
+				continue
+			}
+			obj = obj.DeepCopy()
+			obj.SetGroupVersionKind(m.GroupVersionKind)
 		}
-		gvk = m.GroupVersionKind
+		known = append(known, obj)
+		at = append(at, i)
 	}
-	live := &unstructured.Unstructured{}
-	live.SetGroupVersionKind(gvk)
-	if err := a.client.Get(ctx, client.ObjectKeyFromObject(obj), live); err != nil {
+	live, errs := a.readLive(ctx, known)
+	for n, i := range at {
+		out[i] = judge(out[i].Subject, live[n], errs[n], check)
+	}
+	return out
+}
+
+// judge judges a live object: by check when it gives a verdict, else by
+// kstatus. An object check judges not healthy that kstatus sees Failed is
+// Failed. err is why live could not be read.
+func judge(subject string, live *unstructured.Unstructured, err error, check HealthFunc) ObjectHealth {
+	h := ObjectHealth{Subject: subject}
+	if err != nil {
 		h.Status, h.Message = string(status.UnknownStatus), err.Error()
 		if apierrors.IsNotFound(err) {
 			h.Status, h.Message = string(status.NotFoundStatus), "not found in the cluster"

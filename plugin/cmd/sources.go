@@ -97,7 +97,7 @@ func (o *SourceOptions) complete(args []string) error {
 	if o.restConfig.QPS == 0 && o.restConfig.RateLimiter == nil {
 		// Not client-go's 5 a second: a source of thousands of objects is
 		// read, dry-run and polled object by object (see plugin/apply).
-		o.restConfig.QPS, o.restConfig.Burst = 100, 200
+		o.restConfig.QPS, o.restConfig.Burst = 500, 1000
 	}
 	return nil
 }
