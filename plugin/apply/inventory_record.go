@@ -109,7 +109,7 @@ type record struct {
 // hand) reads as empty and is rewritten by the next apply.
 func readRecord(anns map[string]string) record {
 	r := record{revision: anns[RevisionAnnotation]}
-	if err := json.Unmarshal([]byte(anns[ComponentsAnnotation]), &r.components); err != nil {
+	if data, err := expand(anns[ComponentsAnnotation]); err != nil || json.Unmarshal(data, &r.components) != nil {
 		r.components = nil
 	}
 	if err := json.Unmarshal([]byte(anns[HistoryAnnotation]), &r.history); err != nil {
@@ -134,7 +134,9 @@ func (r record) annotate(anns map[string]string) error {
 		if err != nil {
 			return err
 		}
-		anns[ComponentsAnnotation] = string(data)
+		if anns[ComponentsAnnotation], err = compact(data); err != nil {
+			return err
+		}
 	}
 	if len(r.history) > 0 {
 		data, err := json.Marshal(r.history)
