@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Render benchmark (see BENCHMARKS.md); run it with `make bench`. It ends
-# with the image policy selection Go benchmarks.
+# Render and sync benchmarks (see BENCHMARKS.md); run them with `make bench`.
+# It ends with the image policy selection Go benchmarks.
 #
 # Generates BENCH_APPS Applications (default 1000) into a temp dir, then times
 #   render: kustomize build --enable-alpha-plugins --enable-exec  (render-application as a transformer)
@@ -12,9 +12,17 @@
 # adds a side whose exec function replays the recorded output of the real
 # one: what kustomize costs with a function that takes no time.
 #
+# The sync benchmark (hack/benchsync) then puts the same Applications into a
+# fresh local cluster (test/cluster) with `kubectl gitops sync` from a local
+# Git server, and what they render to into another with `kubectl apply
+# --server-side` followed by `kubectl wait`, once each; then repeats both
+# with nothing changed. It prints wall and CPU time, peak RSS and the write
+# requests the API server counted (its /metrics), and the sync/kubectl ratio.
+#
 # Environment: KUSTOMIZE (default: kustomize on PATH), BIN (default: bin),
 # GO (default: go), BENCH_RUNS, BENCH_APPS, BENCH_FLOOR, BENCH_KEEP=1 keeps
-# the temp dir.
+# the temp dir, BENCH_SYNC=0 skips the sync benchmark, BENCH_SYNC_TIMEOUT
+# bounds each wait for the Deployments (default 60m).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -165,6 +173,18 @@ ratio=$(awk -v r="$render_wall" -v p="$plain_wall" 'BEGIN {printf "%.2f", r / p}
 verdict() { if awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN {exit !((op == ">=") ? a >= b : a <= b)}'; then echo met; else echo MISSED; fi; }
 echo "render rate:  $rate Applications/s (target >= $TARGET_RATE: $(verdict "$rate" ">=" "$TARGET_RATE"))"
 echo "ratio:        $ratio x render/plain wall time (target <= $TARGET_RATIO: $(verdict "$ratio" "<=" "$TARGET_RATIO"))"
+
+# Sync benchmark (see BENCHMARKS.md): two fresh local clusters, one per
+# tool; progress goes to stderr, the results table to stdout.
+if [[ ${BENCH_SYNC:-1} != 0 ]]; then
+	echo "== sync benchmark (hack/benchsync: $APPS Applications, a local cluster per tool; this takes a while)"
+	"$GO" build -o "$work/benchsync" ./hack/benchsync || { echo "bench: building hack/benchsync failed" >&2; exit 1; }
+	if ! "$work/benchsync" -bin "$BIN/kubectl-gitops" -apps "$gen/apps" -time "$TIME" \
+		-timeout "${BENCH_SYNC_TIMEOUT:-60m}" -work "$work/sync"; then
+		echo "bench: the sync benchmark failed (logs in $work/sync/logs with BENCH_KEEP=1)" >&2
+		exit 1
+	fi
+fi
 
 # Image policy selection over 10,000 and 100,000 tags, in process (see
 # BENCHMARKS.md): time and allocations per Select.
