@@ -3,7 +3,6 @@ package helm
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,8 @@ import (
 	"helm.sh/helm/v3/pkg/releaseutil"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/oamgitops/kubectl-gitops/krm/oam"
 )
 
 // TemplateOptions steer Template.
@@ -173,13 +174,11 @@ func decode(stream string) ([]map[string]any, error) {
 		if t := bytes.TrimSpace(data); len(t) == 0 || bytes.Equal(t, []byte("null")) {
 			continue
 		}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		v, err := oam.FromJSON(data)
+		if err != nil {
 			return nil, fmt.Errorf("a rendered manifest: %w", err)
 		}
-		obj, ok := numbers(v).(map[string]any)
+		obj, ok := v.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("a rendered manifest is not an object: %s", firstLine(doc))
 		}
@@ -188,26 +187,6 @@ func decode(stream string) ([]map[string]any, error) {
 		}
 		out = append(out, obj)
 	}
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return i
-		}
-		f, _ := strconv.ParseFloat(string(x), 64)
-		return f
-	}
-	return v
 }
 
 func firstLine(doc []byte) string {

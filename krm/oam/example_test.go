@@ -27,3 +27,13 @@ spec:
 	fmt.Println(app.Namespace, c.Name, c.Type, c.Field(), c.Properties["port"])
 	// Output: default my-server webservice spec.components[0] 8088
 }
+
+func ExampleFromJSON() {
+	v, err := oam.FromJSON([]byte(`{"replicas": 3, "cpu": 0.5}`))
+	if err != nil {
+		panic(err)
+	}
+	m := v.(map[string]any)
+	fmt.Printf("%T %T\n", m["replicas"], m["cpu"])
+	// Output: int64 float64
+}

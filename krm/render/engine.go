@@ -1,16 +1,15 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 
 	"github.com/oamgitops/kubectl-gitops/krm/definition"
+	"github.com/oamgitops/kubectl-gitops/krm/oam"
 	"github.com/oamgitops/kubectl-gitops/krm/patch"
 )
 
@@ -263,31 +262,9 @@ func explain(v cue.Value, exportErr error) []Issue {
 
 // decodeJSON decodes keeping integers as int64 and other numbers as float64.
 func decodeJSON(b []byte) (any, error) {
-	var v any
-	dec := json.NewDecoder(bytesReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	v, err := oam.FromJSON(b)
+	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
-	return numbers(v), nil
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return i
-		}
-		f, _ := strconv.ParseFloat(string(x), 64)
-		return f
-	}
-	return v
+	return v, nil
 }

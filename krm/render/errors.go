@@ -1,9 +1,7 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,8 +20,6 @@ type Issue struct {
 	Path    string
 	Message string
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // issues flattens a CUE error into readable problems. Paths are CUE
 // selectors joined with dots, list indexes as [i]; strip drops a leading

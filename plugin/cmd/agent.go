@@ -140,30 +140,21 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster client: %w", err)
 	}
-	w, err := o.walker(client)
+	base, applier, err := o.SourceOptions.pullLoop(client, pullSettings{o.Timeout, o.AllowEmpty, o.Interval, o.DriftInterval})
 	if err != nil {
 		return err
 	}
-	so := SyncOptions{SourceOptions: o.SourceOptions, Timeout: o.Timeout, AllowEmpty: o.AllowEmpty}
-	syncer, err := so.syncer()
-	if err != nil {
-		return err
-	}
-	quiet := *syncer
-	quiet.Options.Progress = nil
-	opts := watch.DefaultOptions()
-	opts.Interval, opts.DriftInterval, opts.Progress = o.Interval, o.DriftInterval, o.ErrOut
 	u, err := o.SourceOptions.imageUpdateOptions().updater()
 	if err != nil {
 		return err
 	}
-	a := &agent{o: o, apps: dc.Resource(ApplicationResource), applier: syncer.Applier,
+	a := &agent{o: o, apps: dc.Resource(ApplicationResource), applier: applier,
 		newLoop: func(images []imageauto.Source) *watch.Loop {
-			l := &watch.Loop{Fetcher: w, Syncer: syncer, DriftSyncer: &quiet, Options: opts}
+			l := *base
 			if o.ImageInterval > 0 && len(images) > 0 {
 				l.Tasks = []watch.Task{imageTask(u, images, o.ImageInterval, o.ErrOut)}
 			}
-			return l
+			return &l
 		}}
 	if o.HealthAddr != "" {
 		stop, err := a.serveHealth(o.HealthAddr)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
@@ -115,22 +116,10 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster client: %w", err)
 	}
-	w, err := o.walker(client)
+	loop, _, err := o.SourceOptions.pullLoop(client, pullSettings{o.Timeout, o.AllowEmpty, o.Interval, o.DriftInterval})
 	if err != nil {
 		return err
 	}
-	so := SyncOptions{SourceOptions: o.SourceOptions, Timeout: o.Timeout, AllowEmpty: o.AllowEmpty}
-	syncer, err := so.syncer()
-	if err != nil {
-		return err
-	}
-	// Drift checks say what they repaired themselves; the sync's own
-	// lines would repeat on every check.
-	quiet := *syncer
-	quiet.Options.Progress = nil
-	opts := watch.DefaultOptions()
-	opts.Interval, opts.DriftInterval, opts.Progress = o.Interval, o.DriftInterval, o.ErrOut
-	loop := &watch.Loop{Fetcher: w, Syncer: syncer, DriftSyncer: &quiet, Options: opts}
 	if o.ImageInterval > 0 {
 		task, err := o.imageTask()
 		if err != nil {
@@ -171,6 +160,34 @@ func (o *WatchOptions) imageTask() (watch.Task, error) {
 		return watch.Task{}, err
 	}
 	return imageTask(u, srcs, o.ImageInterval, o.ErrOut), nil
+}
+
+// pullSettings are the flags watch and agent share.
+type pullSettings struct {
+	timeout                 time.Duration
+	allowEmpty              bool
+	interval, driftInterval time.Duration
+}
+
+// pullLoop builds the watch loop watch and agent run (without tasks), and
+// the Applier its syncs use.
+func (o SourceOptions) pullLoop(client kubernetes.Interface, s pullSettings) (*watch.Loop, *apply.Applier, error) {
+	w, err := o.walker(client)
+	if err != nil {
+		return nil, nil, err
+	}
+	so := SyncOptions{SourceOptions: o, Timeout: s.timeout, AllowEmpty: s.allowEmpty}
+	syncer, err := so.syncer()
+	if err != nil {
+		return nil, nil, err
+	}
+	// Drift checks say what they repaired themselves; the sync's own
+	// lines would repeat on every check.
+	quiet := *syncer
+	quiet.Options.Progress = nil
+	opts := watch.DefaultOptions()
+	opts.Interval, opts.DriftInterval, opts.Progress = s.interval, s.driftInterval, o.ErrOut
+	return &watch.Loop{Fetcher: w, Syncer: syncer, DriftSyncer: &quiet, Options: opts}, syncer.Applier, nil
 }
 
 // roots resolves every SOURCE argument, or the --repo flags.
