@@ -5,53 +5,53 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"reflect"
-	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/agent"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
 
 // ApplicationResource is the resource of OAM Applications.
-var ApplicationResource = schema.GroupVersionResource{Group: "core.oam.dev", Version: "v1beta1", Resource: "applications"}
+var ApplicationResource = agent.ApplicationResource
 
-// AgentOptions run pull mode in the cluster: watch the kustomize sources
-// of the Applications in the cluster and write their status.
+// AgentOptions run pull mode in the cluster: a controller on the
+// Applications that keeps their kustomize sources in step and writes their
+// status.
 type AgentOptions struct {
 	SourceOptions
 	// Timeout bounds the wait for each wave to become healthy.
 	Timeout time.Duration
 	// AllowEmpty lets a source that renders nothing prune everything.
 	AllowEmpty bool
-	// Interval is how often the Applications are read and their status
-	// written, and how often a source without a pullInterval is fetched.
+	// Interval is how often a source without a pullInterval is fetched.
 	Interval time.Duration
 	// DriftInterval is how often the last revision is synced again.
 	DriftInterval time.Duration
-	// HealthAddr is where /healthz and /readyz listen; empty for none.
-	HealthAddr string
+	// Concurrent is how many sources sync at once.
+	Concurrent int
+	// LabelSelector limits the Applications to a shard.
+	LabelSelector string
+	// HealthAddr is where /healthz and /readyz listen; MetricsAddr where
+	// /metrics does. Empty for none.
+	HealthAddr, MetricsAddr string
 	// ImageInterval is how often image automation runs on the sources;
 	// zero turns it off.
 	ImageInterval time.Duration
+	// LeaderElect runs the controller only while this replica holds the
+	// Lease LeaderElectionID in LeaderElectionNamespace.
+	LeaderElect                               bool
+	LeaderElectionID, LeaderElectionNamespace string
 
 	// Filled by Complete: the namespace of the Applications, "" for all.
 	appNamespace string
@@ -63,17 +63,21 @@ func NewCmdAgent(streams IOStreams) *cobra.Command {
 	d := watch.DefaultOptions()
 	cmd := &cobra.Command{
 		Use:   "agent",
-		Short: "Pull mode in the cluster: keep the cluster in step with the sources of its Applications",
-		Long: "What the Deployment of `kubectl gitops install` runs. Every --interval it reads the Applications in\n" +
-			"the cluster (all namespaces, or -n); their `type: kustomize` components are the sources it watches\n" +
-			"as `kubectl gitops watch` does (new commits synced, drift repaired, nested sources followed). When\n" +
-			"the set of sources changes, the watch restarts with the new set: a re-sync of an unchanged revision\n" +
-			"sends no writes, so a restart is cheap. A source no Application declares any more is not watched;\n" +
-			"what it applied stays in the cluster. Each Application's status (PHASE, HEALTHY and STATUS of\n" +
-			"`kubectl get applications`) is written from what the syncs recorded. /healthz and /readyz answer on\n" +
-			"--health-addr. Stops on SIGTERM or Ctrl-C.",
-		Example: "  kubectl gitops agent --health-addr :8081\n" +
-			"  kubectl gitops agent -n team-a --interval 30s",
+		Short: "Pull mode in the cluster: a controller keeping the cluster in step with its Applications' sources",
+		Long: "What the Deployment of `kubectl gitops install` runs. It watches the Applications in the cluster\n" +
+			"(all namespaces, or -n; those matching --watch-label-selector when sharded); their `type: kustomize`\n" +
+			"components are its sources. Each source is fetched every pullInterval (else --interval) and a new\n" +
+			"revision synced; every --drift-interval the last revision is synced again, repairing drift; a\n" +
+			"failure is retried with backoff. Up to --concurrent sources sync at once, one sync per source at a\n" +
+			"time. A source no Application declares any more is not watched; what it applied stays.\n" +
+			"Each Application gets status.conditions (Ready, Reconciling, Stalled), observedGeneration, the last\n" +
+			"applied and attempted revisions, and KubeVela's status.status and status.services, so\n" +
+			"`kubectl wait --for=condition=Ready applications --all` works; each sync, prune and failure is an\n" +
+			"Event on the Application. /healthz and /readyz answer on --health-addr, /metrics on --metrics-addr.\n" +
+			"With --leader-elect only the replica holding the Lease acts. Stops on SIGTERM or Ctrl-C.",
+		Example: "  kubectl gitops agent --health-addr :8081 --metrics-addr :8080\n" +
+			"  kubectl gitops agent -n team-a --interval 30s\n" +
+			"  kubectl gitops agent --leader-elect --watch-label-selector oamgitops.dev/shard=shard1",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if ctx == nil {
@@ -87,15 +91,21 @@ func NewCmdAgent(streams IOStreams) *cobra.Command {
 	}
 	o.ConfigFlags.AddFlags(cmd.Flags())
 	o.SourceOptions.addBuildFlags(cmd.Flags())
-	cmd.Flags().StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default: the cluster's)")
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long each wave may take to become healthy")
-	cmd.Flags().BoolVar(&o.AllowEmpty, "allow-empty", false, "let a source that renders no objects prune everything it applied before")
-	cmd.Flags().DurationVar(&o.Interval, "interval", d.Interval,
-		"how often to read the Applications and write their status, and to fetch a source that sets no pullInterval")
-	cmd.Flags().DurationVar(&o.DriftInterval, "drift-interval", d.DriftInterval, "how often to sync the last revision again to repair drift")
-	cmd.Flags().StringVar(&o.HealthAddr, "health-addr", "", "address of the /healthz and /readyz endpoints, e.g. :8081 (default none)")
-	cmd.Flags().DurationVar(&o.ImageInterval, "image-interval", time.Minute,
+	f := cmd.Flags()
+	f.StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default: the cluster's)")
+	f.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long each wave may take to become healthy")
+	f.BoolVar(&o.AllowEmpty, "allow-empty", false, "let a source that renders no objects prune everything it applied before")
+	f.DurationVar(&o.Interval, "interval", d.Interval, "how often to fetch a source that sets no pullInterval")
+	f.DurationVar(&o.DriftInterval, "drift-interval", d.DriftInterval, "how often to sync the last revision again to repair drift")
+	f.IntVar(&o.Concurrent, "concurrent", 4, "how many sources may sync at once")
+	f.StringVar(&o.LabelSelector, "watch-label-selector", "", "reconcile only the Applications matching this label selector, e.g. oamgitops.dev/shard=shard1")
+	f.StringVar(&o.HealthAddr, "health-addr", "", "address of the /healthz and /readyz endpoints, e.g. :8081 (default none)")
+	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "address of the Prometheus /metrics endpoint, e.g. :8080 (default none)")
+	f.DurationVar(&o.ImageInterval, "image-interval", time.Minute,
 		"how often to run image automation (`image update` on the Applications' sources, then a sync of what it pushed); 0 turns it off")
+	f.BoolVar(&o.LeaderElect, "leader-elect", false, "act only while holding the leader Lease, so one of several replicas applies")
+	f.StringVar(&o.LeaderElectionID, "leader-election-id", "kubectl-gitops-agent", "name of the leader Lease")
+	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader Lease (default $POD_NAMESPACE)")
 	return cmd
 }
 
@@ -111,6 +121,9 @@ func (o *AgentOptions) Complete(args []string) error {
 	if o.ConfigFlags.Namespace != nil {
 		o.appNamespace = *o.ConfigFlags.Namespace
 	}
+	if o.LeaderElectionNamespace == "" {
+		o.LeaderElectionNamespace = os.Getenv("POD_NAMESPACE")
+	}
 	return nil
 }
 
@@ -125,13 +138,20 @@ func (o *AgentOptions) Validate() error {
 		return errors.New("--drift-interval must be positive")
 	case o.ImageInterval < 0:
 		return errors.New("--image-interval must not be negative")
+	case o.Concurrent < 1:
+		return fmt.Errorf("--concurrent %d: want at least 1", o.Concurrent)
+	case o.LeaderElect && o.LeaderElectionNamespace == "":
+		return errors.New("--leader-elect needs --leader-election-namespace (or $POD_NAMESPACE)")
+	}
+	if _, err := labels.Parse(o.LabelSelector); err != nil {
+		return fmt.Errorf("--watch-label-selector %q: %w", o.LabelSelector, err)
 	}
 	return nil
 }
 
 // Run works until ctx is done.
 func (o *AgentOptions) Run(ctx context.Context) error {
-	o.ErrOut = &lockedWriter{w: o.ErrOut} // the watch goroutine writes too
+	o.ErrOut = &lockedWriter{w: o.ErrOut} // the workers write too
 	client, err := kubernetes.NewForConfig(o.restConfig)
 	if err != nil {
 		return fmt.Errorf("cluster client: %w", err)
@@ -140,7 +160,7 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster client: %w", err)
 	}
-	base, applier, err := o.SourceOptions.pullLoop(client, pullSettings{o.Timeout, o.AllowEmpty, o.Interval, o.DriftInterval})
+	loop, applier, err := o.SourceOptions.pullLoop(client, pullSettings{o.Timeout, o.AllowEmpty, o.Interval, o.DriftInterval})
 	if err != nil {
 		return err
 	}
@@ -148,200 +168,69 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a := &agent{o: o, apps: dc.Resource(ApplicationResource), applier: applier,
-		newLoop: func(images []imageauto.Source) *watch.Loop {
-			l := *base
-			if o.ImageInterval > 0 && len(images) > 0 {
-				l.Tasks = []watch.Task{imageTask(u, images, o.ImageInterval, o.ErrOut)}
-			}
-			return &l
-		}}
-	if o.HealthAddr != "" {
-		stop, err := a.serveHealth(o.HealthAddr)
+	events, stopEvents := agent.NewEventRecorder(client, "kubectl-gitops-agent")
+	defer stopEvents()
+	metrics := agent.NewMetrics()
+	c, err := agent.New(agent.Options{Loop: loop, Inventories: applier, Status: agent.StatusApplier{Client: dc},
+		Events: events, Metrics: metrics, Concurrent: o.Concurrent, Progress: o.ErrOut,
+		ImageUpdate: func(ctx context.Context, srcs []imageauto.Source) (bool, error) {
+			return imageTask(u, srcs, o.ImageInterval, o.ErrOut).Run(ctx)
+		}, ImageInterval: o.ImageInterval})
+	if err != nil {
+		return err
+	}
+	var standby atomic.Bool // a replica waiting for the Lease is ready too
+	standby.Store(o.LeaderElect)
+	for _, srv := range []struct {
+		addr, what string
+		ready      func() bool
+		metrics    *agent.Metrics
+	}{{o.HealthAddr, "health endpoints", func() bool { return standby.Load() || c.Ready() }, nil}, {o.MetricsAddr, "metrics", nil, metrics}} {
+		if srv.addr == "" {
+			continue
+		}
+		at, stop, err := agent.Serve(srv.addr, srv.ready, srv.metrics)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s on %s: %w", srv.what, srv.addr, err)
 		}
 		defer stop()
+		if srv.metrics != nil {
+			fmt.Fprintf(o.ErrOut, "agent: metrics on http://%s/metrics\n", at)
+		} else {
+			fmt.Fprintf(o.ErrOut, "agent: health endpoints on http://%s/healthz and /readyz\n", at)
+		}
 	}
 	where := "all namespaces"
 	if o.appNamespace != "" {
 		where = "namespace " + o.appNamespace
 	}
-	fmt.Fprintf(o.ErrOut, "agent: watching the Applications of %s every %s; drift checks every %s\n", where, o.Interval, o.DriftInterval)
-	a.run(ctx)
+	if o.LabelSelector != "" {
+		where += " matching " + o.LabelSelector
+	}
+	fmt.Fprintf(o.ErrOut, "agent: watching the Applications of %s; %d syncs at once; fetching every %s unless a source says otherwise; drift checks every %s\n",
+		where, o.Concurrent, o.Interval, o.DriftInterval)
+	w := agent.Watch{Namespace: o.appNamespace, LabelSelector: o.LabelSelector}
+	run := func(ctx context.Context) {
+		standby.Store(false)
+		if err := c.Run(ctx, dc, w); err != nil {
+			fmt.Fprintf(o.ErrOut, "agent: %v\n", err)
+		}
+	}
+	if o.LeaderElect {
+		id, _ := os.Hostname()
+		e := agent.Election{Client: client, Namespace: o.LeaderElectionNamespace, Name: o.LeaderElectionID,
+			Identity: fmt.Sprintf("%s_%d", id, os.Getpid()), Progress: o.ErrOut}
+		if err := e.Run(ctx, run); err != nil {
+			return err
+		}
+	} else {
+		run(ctx)
+	}
 	fmt.Fprintln(o.ErrOut, "agent stopped")
 	return nil
 }
 
-// agent is the state of one Run.
-type agent struct {
-	o       *AgentOptions
-	apps    dynamic.NamespaceableResourceInterface
-	applier *apply.Applier
-	newLoop func(images []imageauto.Source) *watch.Loop
-	ready   atomic.Bool
-
-	roots    []reconcile.Source
-	images   []imageauto.Source
-	started  bool
-	stopLoop func()
-	// reported holds the errors of Applications already reported.
-	reported map[string]string
-}
-
-// run reads the Applications every interval until ctx is done.
-func (a *agent) run(ctx context.Context) {
-	defer a.restart(ctx, nil, nil)
-	for {
-		if err := a.once(ctx); err != nil && ctx.Err() == nil {
-			fmt.Fprintf(a.o.ErrOut, "agent: %v (retry in %s)\n", err, a.o.Interval)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(a.o.Interval):
-		}
-	}
-}
-
-// once reads the Applications, restarts the watch when their sources
-// changed, and writes their status.
-func (a *agent) once(ctx context.Context) error {
-	list, err := a.apps.Namespace(a.o.appNamespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return fmt.Errorf("list Applications: %w", err)
-	}
-	a.ready.Store(true)
-	apps := list.Items
-	sort.Slice(apps, func(i, j int) bool { return appKeyOf(&apps[i]) < appKeyOf(&apps[j]) })
-	roots, images, appErrs := agentRoots(apps)
-	reported := map[string]string{}
-	for _, key := range keys(appErrs) {
-		msg := appErrs[key].Error()
-		if a.reported[key] != msg { // once, not every interval
-			fmt.Fprintf(a.o.ErrOut, "agent: Application %s: %s\n", key, msg)
-		}
-		reported[key] = msg
-	}
-	a.reported = reported
-	if !a.started || !slices.Equal(roots, a.roots) || !reflect.DeepEqual(images, a.images) {
-		a.started = true
-		a.restart(ctx, roots, images)
-	}
-	return a.writeStatuses(ctx, apps, roots, appErrs)
-}
-
-// restart stops the running watch, if any, and starts one on roots, if
-// any. The watch is stopped between two steps or in the middle of one (a
-// sync cancelled midway is synced again by the new watch).
-func (a *agent) restart(ctx context.Context, roots []reconcile.Source, images []imageauto.Source) {
-	if a.stopLoop != nil {
-		a.stopLoop()
-		a.stopLoop = nil
-	}
-	a.roots, a.images = roots, images
-	if ctx.Err() != nil {
-		return
-	}
-	if len(roots) == 0 {
-		fmt.Fprintln(a.o.ErrOut, "agent: no Application declares a kustomize source: nothing to watch")
-		return
-	}
-	fmt.Fprintf(a.o.ErrOut, "agent: watching %s\n", describe(roots, a.o.Interval))
-	lctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	loop := a.newLoop(images)
-	go func() {
-		defer close(done)
-		if err := loop.Run(lctx, roots); err != nil {
-			fmt.Fprintf(a.o.ErrOut, "agent: %v\n", err)
-		}
-	}()
-	a.stopLoop = func() {
-		cancel()
-		<-done
-	}
-}
-
-// agentRoots are the kustomize sources of apps, sorted by namespace,
-// Application and component, and the same sources with their
-// imageRepository blocks for image automation; an Application that does
-// not parse gives an error under its key (namespace/name) and no source.
-func agentRoots(apps []unstructured.Unstructured) ([]reconcile.Source, []imageauto.Source, map[string]error) {
-	var roots []reconcile.Source
-	var images []imageauto.Source
-	errs := map[string]error{}
-	for i := range apps {
-		app := &apps[i]
-		m := map[string]any{"apiVersion": app.GetAPIVersion(), "kind": app.GetKind(),
-			"metadata": map[string]any{"name": app.GetName(), "namespace": app.GetNamespace()}, "spec": app.Object["spec"]}
-		node, err := yaml.FromMap(m)
-		if err == nil {
-			var srcs []reconcile.Source
-			srcs, err = reconcile.FromApplications([]*yaml.RNode{node}, app.GetNamespace(), "")
-			roots = append(roots, srcs...)
-		}
-		if err == nil {
-			var imgs []imageauto.Source
-			imgs, err = imageauto.FromApplications([]*yaml.RNode{node}, app.GetNamespace(), "")
-			images = append(images, imgs...)
-		}
-		if err != nil {
-			errs[appKeyOf(app)] = err
-		}
-	}
-	sort.SliceStable(roots, func(i, j int) bool {
-		x, y := roots[i], roots[j]
-		if x.Namespace != y.Namespace {
-			return x.Namespace < y.Namespace
-		}
-		if x.App != y.App {
-			return x.App < y.App
-		}
-		return x.Index < y.Index
-	})
-	sort.SliceStable(images, func(i, j int) bool {
-		x, y := images[i].Git, images[j].Git
-		if x.Namespace != y.Namespace {
-			return x.Namespace < y.Namespace
-		}
-		if x.App != y.App {
-			return x.App < y.App
-		}
-		return x.Index < y.Index
-	})
-	return roots, images, errs
-}
-
-func appKeyOf(app *unstructured.Unstructured) string { return app.GetNamespace() + "/" + app.GetName() }
-
-// serveHealth answers /healthz (the process runs) and /readyz (the
-// Applications could be read) on addr, and says where.
-func (a *agent) serveHealth(addr string) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("--health-addr %s: %w", addr, err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !a.ready.Load() {
-			http.Error(w, "the Applications were not read yet", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ok\n")
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed on stop
-	fmt.Fprintf(a.o.ErrOut, "agent: health endpoints on http://%s/healthz and /readyz\n", ln.Addr())
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
-}
-
-// lockedWriter serialises writes from the agent and its watch.
+// lockedWriter serialises writes from the agent's goroutines.
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -351,16 +240,4 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
-}
-
-var _ io.Writer = (*lockedWriter)(nil)
-
-// keys lists the keys of errs sorted, for messages.
-func keys(errs map[string]error) []string {
-	out := make([]string, 0, len(errs))
-	for k := range errs {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

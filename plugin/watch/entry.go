@@ -22,8 +22,9 @@ type entry struct {
 	// synced is built's revision, the one a pull need not build again;
 	// empty when built is nil.
 	synced string
-	// last is the last revision synced, for messages.
-	last string
+	// last is the last revision synced healthy, for messages; attempted
+	// is the last one a sync was tried at.
+	last, attempted string
 	// nextPull and nextDrift are when the clocks are due; zero is now.
 	nextPull, nextDrift time.Time
 	// failures counts failures in a row.
@@ -83,6 +84,8 @@ func (st *state) pull(ctx context.Context, e *entry, loud bool) []error {
 		st.progress("%s: new revision %s (was %s)", e.src.Name, f.Revision, e.last)
 	}
 	b := f.Built
+	e.attempted = b.Revision
+	st.syncs++
 	if e.parent != nil {
 		parent := e.parent.src
 		b.Parent = &parent
@@ -109,6 +112,7 @@ func (st *state) pull(ctx context.Context, e *entry, loud bool) []error {
 // resync syncs e's last build again on the drift clock and says what it
 // repaired.
 func (st *state) resync(ctx context.Context, e *entry, loud bool) error {
+	st.syncs++
 	res, err := st.drift.Sync(ctx, e.built)
 	if err != nil {
 		err = fmt.Errorf("%s: drift check at %s: %w", e.src, e.synced, err)

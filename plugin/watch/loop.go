@@ -181,6 +181,8 @@ type state struct {
 	roots []*entry
 	byKey map[string]*entry
 	tasks []*taskState
+	// syncs counts the syncs run, drift checks included.
+	syncs int
 }
 
 // pass does what is due now: each task (image automation first, so what
