@@ -21,8 +21,19 @@ type InstallOptions struct {
 	Image string
 	// RBAC is cluster or namespaced.
 	RBAC string
-	// DryRun prints the objects instead of applying them.
+	// ImagePullPolicy is the agent container's.
+	ImagePullPolicy string
+	// DryRun (or Export) prints the objects instead of applying them.
 	DryRun bool
+	// Replicas and Shards of the agent; see install.Options.
+	Replicas, Shards int
+	// NodeSelector, Tolerations, Requests and Limits place and size the
+	// agent; Tolerations are key[=value]:Effect.
+	NodeSelector, Requests, Limits map[string]string
+	Tolerations                    []string
+	// HostNetwork and Env: see install.Options; Env entries are NAME=VALUE.
+	HostNetwork bool
+	Env         []string
 	// Force takes over an Application CRD another installation owns.
 	Force bool
 	// Uninstall deletes what install created; CRDs deletes the CRD too.
@@ -51,14 +62,27 @@ func NewCmdInstall(streams IOStreams) *cobra.Command {
 			"An Application CRD of another installation (KubeVela) is refused unless --force.",
 		Example: "  kubectl gitops install\n" +
 			"  kubectl apply -f clusters/infra.yaml -f clusters/apps.yaml\n" +
-			"  kubectl gitops install --dry-run > gitops.yaml\n" +
+			"  kubectl gitops install --export > clusters/gitops-system.yaml\n" +
+			"  kubectl gitops install --replicas 2 --shards 2 --node-selector kubernetes.io/os=linux --tolerations infra:NoSchedule\n" +
 			"  kubectl gitops install --uninstall",
 		RunE: runE(o),
 	}
 	o.ConfigFlags.AddFlags(cmd.Flags())
 	cmd.Flags().StringVar(&o.Image, "image", "", "agent image (default "+install.ImageRepository+":<plugin version>)")
 	cmd.Flags().StringVar(&o.RBAC, "rbac", install.RBACCluster, "what the agent may do: cluster (anything, as cluster-admin) or namespaced (its namespace only)")
-	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print the objects as YAML instead of applying them")
+	f := cmd.Flags()
+	f.StringVar(&o.ImagePullPolicy, "image-pull-policy", "", "the agent's imagePullPolicy: Always, IfNotPresent or Never (default Kubernetes')")
+	f.BoolVar(&o.DryRun, "export", false, "print every manifest as YAML instead of applying it, to keep the agent itself in Git")
+	f.BoolVar(&o.DryRun, "dry-run", false, "the same as --export")
+	f.IntVar(&o.Replicas, "replicas", 1, "replicas of each agent Deployment; only the one holding the leader Lease acts")
+	f.IntVar(&o.Shards, "shards", 0, "also install N agent Deployments for shard1…shardN, each reconciling the Applications labelled "+
+		install.ShardLabel+"=shard<i>; the main agent takes the unlabelled ones")
+	f.StringToStringVar(&o.NodeSelector, "node-selector", nil, "nodeSelector of the agent Pods, e.g. kubernetes.io/os=linux")
+	f.StringArrayVar(&o.Tolerations, "tolerations", nil, "a toleration of the agent Pods, key[=value]:Effect (repeatable), e.g. infra=true:NoSchedule")
+	f.StringToStringVar(&o.Requests, "requests", nil, "resource requests of the agent (default cpu=100m,memory=128Mi)")
+	f.StringToStringVar(&o.Limits, "limits", nil, "resource limits of the agent (default memory=1Gi)")
+	f.BoolVar(&o.HostNetwork, "host-network", false, "run the agent on the node's network (when the Pod network is not there yet)")
+	f.StringArrayVar(&o.Env, "env", nil, "an environment variable of the agent, NAME=VALUE (repeatable)")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "take over an Application CRD that another installation (KubeVela) owns")
 	cmd.Flags().BoolVar(&o.Uninstall, "uninstall", false, "delete what install created (not the CRD unless --crds)")
 	cmd.Flags().BoolVar(&o.CRDs, "crds", false, "with --uninstall: delete the Application CRD too, and every Application with it")
@@ -78,6 +102,9 @@ func (o *InstallOptions) Complete(args []string) error {
 		o.manifest.Image = o.Image
 	}
 	o.manifest.RBAC = o.RBAC
+	if err := o.completeAgent(); err != nil {
+		return err
+	}
 	if o.DryRun && !o.Uninstall {
 		return nil
 	}
@@ -99,7 +126,7 @@ func (o *InstallOptions) Validate() error {
 		return errors.New("--force goes with install, not --uninstall")
 	}
 	if err := o.manifest.Validate(); err != nil {
-		return fmt.Errorf("--namespace/--image/--rbac: %w", err)
+		return err
 	}
 	return nil
 }

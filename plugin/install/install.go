@@ -3,6 +3,7 @@ package install
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"text/template"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -46,19 +49,79 @@ const (
 	RBACNamespaced = "namespaced"
 )
 
+// ShardLabel puts an Application into a shard: with Options.Shards, the
+// agent of shard<N> reconciles the Applications labelled shard<N>, and
+// the main agent those without the label.
+const ShardLabel = "oamgitops.dev/shard"
+
 // Options select what the manifests say.
 type Options struct {
 	// Namespace holds the agent. Default DefaultNamespace.
 	Namespace string
 	// Image is the agent's image. Default ImageRepository:<version>.
 	Image string
+	// ImagePullPolicy is the container's; "" leaves Kubernetes' default.
+	ImagePullPolicy string
 	// RBAC is RBACCluster (default) or RBACNamespaced.
 	RBAC string
+	// Replicas of each agent Deployment; the Lease holder acts. Default 1.
+	Replicas int
+	// Shards, when more than 0, adds one agent Deployment per shard
+	// (shard1…shardN, see ShardLabel) beside the main one.
+	Shards int
+	// NodeSelector and Tolerations place the agent's Pods.
+	NodeSelector map[string]string
+	Tolerations  []corev1.Toleration
+	// Resources of the agent container. Default requests 100m CPU and
+	// 128Mi memory, limit 1Gi memory.
+	Resources corev1.ResourceRequirements
+	// HostNetwork runs the agent in the node's network namespace (for
+	// clusters whose Pod network comes from what the agent installs).
+	HostNetwork bool
+	// Env are more environment variables of the agent container.
+	Env []corev1.EnvVar
+	// HealthPort and MetricsPort are where /healthz, /readyz and /metrics
+	// answer. Default 8081 and 8080.
+	HealthPort, MetricsPort int
 }
 
 // DefaultOptions are install's defaults for the plugin of version.
 func DefaultOptions(version string) Options {
-	return Options{Namespace: DefaultNamespace, Image: DefaultImage(version), RBAC: RBACCluster}
+	return Options{Namespace: DefaultNamespace, Image: DefaultImage(version), RBAC: RBACCluster, Replicas: 1,
+		Resources: DefaultResources(), HealthPort: 8081, MetricsPort: 8080}
+}
+
+// DefaultResources are the agent container's requests and limits.
+func DefaultResources() corev1.ResourceRequirements {
+	return corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
+	}
+}
+
+// agent is one agent Deployment of the manifests.
+type agent struct {
+	Name, Selector          string
+	HealthPort, MetricsPort int
+}
+
+// agents are the Deployments: the main one, and one per shard. On the
+// host network, where their ports would clash on a node, shard N listens
+// 10×N above the main agent.
+func (o Options) agents() []agent {
+	if o.Shards == 0 {
+		return []agent{{Name: AgentName, HealthPort: o.HealthPort, MetricsPort: o.MetricsPort}}
+	}
+	out := []agent{{Name: AgentName, Selector: "!" + ShardLabel, HealthPort: o.HealthPort, MetricsPort: o.MetricsPort}}
+	for i := 1; i <= o.Shards; i++ {
+		shard := fmt.Sprintf("shard%d", i)
+		a := agent{Name: AgentName + "-" + shard, Selector: ShardLabel + "=" + shard, HealthPort: o.HealthPort, MetricsPort: o.MetricsPort}
+		if o.HostNetwork {
+			a.HealthPort, a.MetricsPort = o.HealthPort+10*i, o.MetricsPort+10*i
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // DefaultImage is the agent image of a plugin version; "dev" builds name
@@ -81,6 +144,38 @@ func (o Options) Validate() error {
 	if o.RBAC != RBACCluster && o.RBAC != RBACNamespaced {
 		return fmt.Errorf("rbac %q: want %s or %s", o.RBAC, RBACCluster, RBACNamespaced)
 	}
+	switch o.ImagePullPolicy {
+	case "", string(corev1.PullAlways), string(corev1.PullIfNotPresent), string(corev1.PullNever):
+	default:
+		return fmt.Errorf("image pull policy %q: want Always, IfNotPresent or Never", o.ImagePullPolicy)
+	}
+	if o.Replicas < 1 {
+		return fmt.Errorf("replicas %d: want at least 1", o.Replicas)
+	}
+	if o.Shards < 0 || o.Shards > 100 {
+		return fmt.Errorf("shards %d: want 0 to 100", o.Shards)
+	}
+	for k, v := range o.NodeSelector {
+		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+			return fmt.Errorf("node selector %s=%s: %s", k, v, strings.Join(errs, "; "))
+		}
+		if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
+			return fmt.Errorf("node selector %s=%s: %s", k, v, strings.Join(errs, "; "))
+		}
+	}
+	for _, e := range o.Env {
+		if errs := validation.IsEnvVarName(e.Name); len(errs) > 0 {
+			return fmt.Errorf("env %s: %s", e.Name, strings.Join(errs, "; "))
+		}
+	}
+	for _, p := range []int{o.HealthPort, o.MetricsPort} {
+		if p < 1 || p+10*o.Shards > 65535 {
+			return fmt.Errorf("port %d: want 1 to 65535", p)
+		}
+	}
+	if o.HealthPort == o.MetricsPort {
+		return fmt.Errorf("health and metrics ports are both %d", o.HealthPort)
+	}
 	return nil
 }
 
@@ -91,9 +186,14 @@ func Objects(o Options) ([]*unstructured.Unstructured, error) {
 		return nil, err
 	}
 	data := struct {
-		Namespace, Image string
-		Namespaced       bool
-	}{o.Namespace, o.Image, o.RBAC == RBACNamespaced}
+		Options
+		Namespaced bool
+		Agents     []agent
+	}{o, o.RBAC == RBACNamespaced, o.agents()}
+	funcs := template.FuncMap{"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	}}
 	files, err := fs.Glob(manifests, "manifests/*.yaml")
 	if err != nil {
 		return nil, err
@@ -105,7 +205,7 @@ func Objects(o Options) ([]*unstructured.Unstructured, error) {
 		if err != nil {
 			return nil, err
 		}
-		tmpl, err := template.New(path.Base(f)).Option("missingkey=error").Parse(string(text))
+		tmpl, err := template.New(path.Base(f)).Funcs(funcs).Option("missingkey=error").Parse(string(text))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}

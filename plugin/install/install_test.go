@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/install"
 )
@@ -15,9 +17,20 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestObjectsGolden(t *testing.T) {
+	namespaced := install.DefaultOptions("v0.1.0")
+	namespaced.Namespace, namespaced.Image, namespaced.RBAC = "team-a", "registry.example.com/gitops:v2", install.RBACNamespaced
+	sharded := install.DefaultOptions("v0.1.0")
+	sharded.Replicas, sharded.Shards = 2, 2
+	sharded.Image, sharded.ImagePullPolicy = "127.0.0.1:5000/kubectl-gitops:dev", "IfNotPresent"
+	sharded.NodeSelector = map[string]string{"kubernetes.io/os": "linux", "node-role.kubernetes.io/infra": ""}
+	sharded.Tolerations = []corev1.Toleration{{Key: "infra", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}
+	sharded.Resources = corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("512Mi")}}
+	sharded.HostNetwork = true
+	sharded.Env = []corev1.EnvVar{{Name: "KUBERNETES_SERVICE_HOST", Value: "127.0.0.1"}}
 	tests := map[string]install.Options{
 		"default":    install.DefaultOptions("v0.1.0"),
-		"namespaced": {Namespace: "team-a", Image: "registry.example.com/gitops:v2", RBAC: install.RBACNamespaced},
+		"namespaced": namespaced,
+		"sharded":    sharded,
 	}
 	for name, opts := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -69,12 +82,15 @@ func TestObjectsKinds(t *testing.T) {
 	cluster := install.DefaultOptions("dev")
 	namespaced := cluster
 	namespaced.RBAC = install.RBACNamespaced
+	sharded := cluster
+	sharded.Shards = 2
 	tests := map[string]struct {
 		opts install.Options
 		want string
 	}{
-		"cluster":    {cluster, "CustomResourceDefinition,Namespace,ServiceAccount,ClusterRole,ClusterRoleBinding,Deployment"},
-		"namespaced": {namespaced, "CustomResourceDefinition,Namespace,ServiceAccount,Role,RoleBinding,Deployment"},
+		"cluster":    {cluster, "CustomResourceDefinition,Namespace,ServiceAccount,ClusterRole,ClusterRoleBinding,Role,RoleBinding,Deployment"},
+		"namespaced": {namespaced, "CustomResourceDefinition,Namespace,ServiceAccount,Role,RoleBinding,Role,RoleBinding,Deployment"},
+		"two shards": {sharded, "CustomResourceDefinition,Namespace,ServiceAccount,ClusterRole,ClusterRoleBinding,Role,RoleBinding,Deployment,Deployment,Deployment"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -96,6 +112,12 @@ func TestOptionsValidate(t *testing.T) {
 		"empty image":     {func(o *install.Options) { o.Image = "" }, `image ""`},
 		"template inject": {func(o *install.Options) { o.Image = "x}}{{" }, `image "x}}{{"`},
 		"unknown rbac":    {func(o *install.Options) { o.RBAC = "none" }, `rbac "none": want cluster or namespaced`},
+		"no replica":      {func(o *install.Options) { o.Replicas = 0 }, "replicas 0: want at least 1"},
+		"negative shards": {func(o *install.Options) { o.Shards = -1 }, "shards -1"},
+		"bad pull policy": {func(o *install.Options) { o.ImagePullPolicy = "Sometimes" }, `image pull policy "Sometimes"`},
+		"bad node label":  {func(o *install.Options) { o.NodeSelector = map[string]string{"a b": "c"} }, "node selector a b=c"},
+		"bad env name":    {func(o *install.Options) { o.Env = []corev1.EnvVar{{Name: "1X"}} }, "env 1X"},
+		"same ports":      {func(o *install.Options) { o.MetricsPort = o.HealthPort }, "both 8081"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
