@@ -18,7 +18,10 @@ REFERENCE := $(CURDIR)/../shared/reference
 FUNCTIONS := render-application patch-application set-image
 BINARIES := $(addprefix $(BIN)/,$(FUNCTIONS)) $(BIN)/kubectl-gitops $(BIN)/kubectl_complete-gitops
 
-.PHONY: all build test unit reference catalog-docs check-catalog-docs tools ssh-server bench demo clean cluster-binaries cluster-up cluster-down
+# The version the binaries report and the image is tagged with.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: image image-push all build test unit reference catalog-docs check-catalog-docs tools ssh-server bench demo clean cluster-binaries cluster-up cluster-down
 
 all: build
 
@@ -88,6 +91,16 @@ cluster-down:
 
 demo: build cluster-binaries
 	bash hack/demo.sh
+
+# The agent's image, linux/amd64 and linux/arm64, as an OCI layout in bin/image
+# (no Docker: go-containerregistry). Reproducible: the same commit gives the same digest.
+image:
+	$(GO) run ./hack/image build -out $(BIN)/image -version $(VERSION)
+
+# IMAGE=host/repository:tag make image-push
+image-push: image
+	@test -n "$(IMAGE)" || { echo "say where to push: IMAGE=host/repository:tag make image-push"; exit 1; }
+	$(GO) run ./hack/image push -from $(BIN)/image -image $(IMAGE)
 
 clean:
 	rm -rf $(BIN)
