@@ -75,7 +75,8 @@ func TestInstallAndAgent(t *testing.T) {
 	}
 
 	repo := appsRepo(ctx, t, ns)
-	agent := startGitops(t, repo.Work, "agent", "--interval", "2s", "--drift-interval", "1m", "--health-addr", "127.0.0.1:0")
+	agent := startGitops(t, repo.Work, "agent", "--interval", "2s", "--drift-interval", "1m", "--health-addr", "127.0.0.1:0",
+		"--metrics-addr", "127.0.0.1:0", "--leader-elect", "--leader-election-namespace", ns)
 	kubectl(t, "apply", "-f", filepath.Join(repo.Work, "clusters/apps.yaml"))
 	eventually(t, 2*time.Minute, "the app synced by the agent", hostIs(ctx, ns, "testsvc.example.com"))
 	if _, err := env.Client.AppsV1().Deployments(ns).Get(ctx, "my-server", metav1.GetOptions{}); err != nil {
@@ -100,17 +101,42 @@ func TestInstallAndAgent(t *testing.T) {
 		}
 		return ""
 	})
+	// Status people can wait on: Ready with the revision, generation observed, an Event per sync.
+	kubectl(t, "wait", "--for=condition=Ready", "applications", "--all", "-n", ns, "--timeout=60s")
+	app, err := apps.Get(ctx, "apps", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, _, _ := unstructured.NestedInt64(app.Object, "status", "observedGeneration"); g != app.GetGeneration() {
+		t.Errorf("status.observedGeneration %d, want %d", g, app.GetGeneration())
+	}
+	if rev, _, _ := unstructured.NestedString(app.Object, "status", "lastAppliedRevision"); !strings.HasPrefix(rev, "main@sha1:") {
+		t.Errorf("status.lastAppliedRevision %q", rev)
+	}
+	eventually(t, 30*time.Second, "a Synced Event on the Application", func() string {
+		out := kubectl(t, "get", "events", "-n", ns, "--field-selector", "involvedObject.kind=Application,involvedObject.name=apps,reason=Synced", "-o", "name")
+		if strings.TrimSpace(out) == "" {
+			return "none yet"
+		}
+		return ""
+	})
+	checkMetrics(t, agent, `gitops_syncs_total{source="apps/apps"}`, `gitops_last_applied_revision_info{revision="main@sha1:`, "gitops_queue_depth",
+		`gitops_reconcile_duration_seconds_bucket{source="apps/apps"`)
+	if lease, err := env.Client.CoordinationV1().Leases(ns).Get(ctx, "kubectl-gitops-agent", metav1.GetOptions{}); err != nil || lease.Spec.HolderIdentity == nil {
+		t.Errorf("the leader Lease: %v, %+v", err, lease)
+	}
+
 	table := kubectl(t, "get", "applications", "-n", ns)
 	if !regexp.MustCompile(`(?m)^NAME\s+COMPONENT\s+TYPE\s+PHASE\s+HEALTHY\s+STATUS\s+AGE\n` +
 		`apps\s+apps\s+kustomize\s+running\s+true\s+main@sha1:[0-9a-f]{40}\s+\S+$`).MatchString(table) {
 		t.Errorf("kubectl get applications:\n%s", table)
 	}
 
-	app, err := os.ReadFile(filepath.Join(repo.Work, "apps/my-app.yaml"))
+	appFile, err := os.ReadFile(filepath.Join(repo.Work, "apps/my-app.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo.MustWriteFiles(t, map[string]string{"apps/my-app.yaml": strings.Replace(string(app),
+	repo.MustWriteFiles(t, map[string]string{"apps/my-app.yaml": strings.Replace(string(appFile),
 		"domain: testsvc.example.com", "domain: shop.example.com", 1)})
 	repo.MustCommit(t, "apps: new domain")
 	repo.MustPush(t)
@@ -123,7 +149,7 @@ func TestInstallAndAgent(t *testing.T) {
 		}
 		return ""
 	})
-	repo.MustWriteFiles(t, map[string]string{"apps/my-app.yaml": strings.Replace(string(app),
+	repo.MustWriteFiles(t, map[string]string{"apps/my-app.yaml": strings.Replace(string(appFile),
 		"domain: testsvc.example.com", "domain: unwatched.example.com", 1)})
 	repo.MustCommit(t, "apps: a commit nobody watches")
 	repo.MustPush(t)
@@ -213,6 +239,26 @@ func kubectl(t *testing.T, args ...string) string {
 		t.Fatalf("kubectl %s: exit %d\n%s%s", strings.Join(args, " "), res.Code, res.Stdout, res.Stderr)
 	}
 	return res.Stdout
+}
+
+// checkMetrics gets the agent's /metrics and looks for each of want.
+func checkMetrics(t *testing.T, agent *background, want ...string) {
+	t.Helper()
+	m := regexp.MustCompile(`metrics on http://(\S+)/metrics`).FindStringSubmatch(agent.stderr.String())
+	if m == nil {
+		t.Fatalf("the agent did not say where its metrics are:\n%s", agent.stderr)
+	}
+	resp, err := http.Get("http://" + m[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, w := range want {
+		if !strings.Contains(string(body), w) {
+			t.Errorf("/metrics lacks %s", w)
+		}
+	}
 }
 
 // checkHealth gets the agent's /healthz and /readyz, at the address it
