@@ -136,7 +136,6 @@ func (b builder) image(bin string, ca []byte, arch string, epoch time.Time, comm
 		"org.opencontainers.image.source":   sourceURL,
 		"org.opencontainers.image.version":  b.version,
 		"org.opencontainers.image.revision": commit,
-		"org.opencontainers.image.licenses": "Apache-2.0",
 	}
 	return mutate.ConfigFile(img, cf)
 }
