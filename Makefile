@@ -83,8 +83,10 @@ bench: build tools
 cluster-binaries:
 	$(GO) run ./hack/cluster build
 
+# REAL_NODE=1 adds a real node (containerd, runc, the bridge CNI, a kubelet; needs root) beside the
+# fake one, with the network guarded so no packet leaves the machine.
 cluster-up:
-	@$(GO) run ./hack/cluster up
+	@REAL_NODE=$(REAL_NODE) $(GO) run ./hack/cluster up
 
 cluster-down:
 	@$(GO) run ./hack/cluster down

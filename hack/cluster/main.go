@@ -63,7 +63,7 @@ func up(ctx context.Context) error {
 		}
 	}
 	start := time.Now()
-	c, err := cluster.StartWithOptions(ctx, cluster.Options{Detach: true, Log: os.Stderr})
+	c, err := cluster.StartWithOptions(ctx, cluster.Options{Detach: true, Log: os.Stderr, RealNode: os.Getenv("REAL_NODE") == "1"})
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 // processes named in the pid files and removes dir.
 func Attach(dir string) (*Cluster, error) {
 	c := &Cluster{Dir: dir, Kubeconfig: filepath.Join(dir, "kubeconfig"), ownsDir: true}
-	for _, name := range processNames {
+	for _, name := range append(append([]string{}, processNames...), "containerd", "kubelet") {
 		p, err := readProcess(dir, name)
 		if err != nil {
 			return nil, fmt.Errorf("cluster in %s: %w", dir, err)
@@ -20,6 +20,10 @@ func Attach(dir string) (*Cluster, error) {
 		if p != nil {
 			c.procs = append(c.procs, p)
 		}
+	}
+	c.want = len(processNames)
+	if len(c.procs) > len(processNames) {
+		c.want += 2 // a real node's containerd and kubelet
 	}
 	if len(c.procs) == 0 {
 		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {

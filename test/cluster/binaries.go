@@ -22,6 +22,8 @@ type Binaries struct {
 	Kubectl           string
 	Kwok              string
 	Etcd              string
+	// Kubelet is set by EnsureKubelet, for a real node.
+	Kubelet string
 }
 
 // kubeCommands are built from the tools module, in this order.
@@ -74,6 +76,30 @@ func EnsureBinaries(ctx context.Context, opts Options) (Binaries, error) {
 		return Binaries{}, err
 	}
 	return bins, nil
+}
+
+// EnsureKubelet builds the kubelet of the tools module's Kubernetes
+// version into the cache when it is missing (about a minute on top of the
+// other binaries), for Options.RealNode.
+func EnsureKubelet(ctx context.Context, opts Options) (string, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return "", err
+	}
+	version, err := kubernetesVersion(filepath.Join(opts.ToolsDir, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(opts.CacheDir, version+"-kubelet")
+	err = buildOnce(dir, []string{"kubelet"}, func(out string) error {
+		fmt.Fprintf(opts.Log, "building the kubelet %s into %s (first run only)\n", version, dir)
+		return runGo(ctx, opts.ToolsDir, nil, "build", "-trimpath", "-ldflags", "-s -w "+versionLDFlags(version),
+			"-o", out+string(filepath.Separator), "k8s.io/kubernetes/cmd/kubelet")
+	})
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "kubelet"), nil
 }
 
 // kubernetesVersion reads the k8s.io/kubernetes requirement from go.mod.

@@ -43,6 +43,10 @@ type Cluster struct {
 
 	procs   []*process
 	ownsDir bool
+	// node is the real node, when Options.RealNode started one.
+	node *realNode
+	// want is how many processes Running expects.
+	want int
 }
 
 // Start starts a cluster with default options; see StartWithOptions.
@@ -90,7 +94,7 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 	peerURL := "http://127.0.0.1:" + strconv.Itoa(ports[1])
 	c.Server = "https://127.0.0.1:" + strconv.Itoa(ports[2])
 	c.Kubeconfig = filepath.Join(c.Dir, "kubeconfig")
-	token, err := writeCredentials(c.Dir)
+	token, nodeToken, err := writeCredentials(c.Dir, opts.RealNode)
 	if err != nil {
 		return err
 	}
@@ -114,6 +118,9 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports[2]),
 		"--cert-dir="+d("pki"), "--token-auth-file="+d("tokens.csv"),
 		"--authorization-mode=RBAC", "--service-cluster-ip-range="+opts.ServiceCIDR,
+		// The default asks for the node's hostname first: a DNS lookup
+		// that would go off the machine for the real node.
+		"--kubelet-preferred-address-types=InternalIP",
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file="+d("sa.pub"), "--service-account-signing-key-file="+d("sa.key"),
 		// With WatchList on, a watch from resourceVersion 0 (kwok's) is
@@ -155,7 +162,8 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		{"kube-scheduler", c.Binaries.Scheduler, []string{
 			"--kubeconfig=" + c.Kubeconfig, "--leader-elect=false", "--secure-port=0"}},
 		{"kwok", c.Binaries.Kwok, []string{
-			"--kubeconfig=" + c.Kubeconfig, "--manage-all-nodes=true",
+			// Only the fake node: a real node beside it is its kubelet's.
+			"--kubeconfig=" + c.Kubeconfig, "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 			// kwok renews a node lease only when given its duration;
 			// without one its status heartbeats come 20-45 s apart, later
 			// under load, and the node lifecycle controller (50 s grace)
@@ -172,7 +180,15 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		return err
 	}
 	fmt.Fprintf(opts.Log, "waiting for node %s to be Ready\n", NodeName)
-	return c.waitNodeReady(ctx)
+	if err := c.waitNodeReady(ctx); err != nil {
+		return err
+	}
+	c.want = len(processNames)
+	if !opts.RealNode {
+		return nil
+	}
+	c.want += 2
+	return c.startRealNode(ctx, opts, nodeToken)
 }
 
 // run starts one process and remembers it for Stop.
@@ -295,7 +311,7 @@ func (c *Cluster) Running() bool {
 			return false
 		}
 	}
-	return len(c.procs) == len(processNames)
+	return len(c.procs) == c.want
 }
 
 // Stop ends every process the cluster started and removes its state
@@ -316,5 +332,6 @@ func (c *Cluster) stopProcesses() error {
 		errs = append(errs, c.procs[i].stop())
 	}
 	c.procs = nil
+	errs = append(errs, c.stopRealNode())
 	return errors.Join(errs...)
 }

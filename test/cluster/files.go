@@ -28,25 +28,37 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// writeCredentials writes the admin token file and the service-account key
-// pair into dir and returns the admin token.
-func writeCredentials(dir string) (string, error) {
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("token: %w", err)
+// writeCredentials writes the token file (admin, and with node the real
+// node's) and the service-account key pair into dir and returns the
+// tokens.
+func writeCredentials(dir string, node bool) (token, nodeToken string, err error) {
+	newToken := func() (string, error) {
+		raw := make([]byte, 24)
+		if _, err := rand.Read(raw); err != nil {
+			return "", fmt.Errorf("token: %w", err)
+		}
+		return hex.EncodeToString(raw), nil
 	}
-	token := hex.EncodeToString(raw)
+	if token, err = newToken(); err != nil {
+		return "", "", err
+	}
 	tokens := fmt.Sprintf("%s,admin,admin,system:masters\n", token)
+	if node {
+		if nodeToken, err = newToken(); err != nil {
+			return "", "", err
+		}
+		tokens += fmt.Sprintf("%s,system:node:%s,system:node:%s,system:nodes\n", nodeToken, RealNodeName, RealNodeName)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "tokens.csv"), []byte(tokens), 0o600); err != nil {
-		return "", fmt.Errorf("token file: %w", err)
+		return "", "", fmt.Errorf("token file: %w", err)
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return "", fmt.Errorf("service-account key: %w", err)
+		return "", "", fmt.Errorf("service-account key: %w", err)
 	}
 	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	if err != nil {
-		return "", fmt.Errorf("service-account key: %w", err)
+		return "", "", fmt.Errorf("service-account key: %w", err)
 	}
 	files := map[string]*pem.Block{
 		"sa.key": {Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)},
@@ -54,10 +66,10 @@ func writeCredentials(dir string) (string, error) {
 	}
 	for name, block := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(block), 0o600); err != nil {
-			return "", fmt.Errorf("service-account key: %w", err)
+			return "", "", fmt.Errorf("service-account key: %w", err)
 		}
 	}
-	return token, nil
+	return token, nodeToken, nil
 }
 
 // writeKubeconfig writes an admin kubeconfig for server, trusting the

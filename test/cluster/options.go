@@ -47,6 +47,13 @@ type Options struct {
 	// 254. It must not overlap the pods' 10.244.0.0/16. Default:
 	// 10.0.0.0/24.
 	ServiceCIDR string
+	// RealNode starts a real node beside the fake one: containerd, runc
+	// and the bridge CNI plugin (Debian packages, installed when missing)
+	// and a kubelet built like the other binaries, so Pods really run.
+	// It needs root, and there can be one per machine. Its network is
+	// guarded so no packet leaves the machine, and every host change is
+	// undone at Stop (or at the next start after a crash).
+	RealNode bool
 }
 
 // withDefaults fills in every unset field.
