@@ -34,6 +34,8 @@ type InstallOptions struct {
 	// HostNetwork and Env: see install.Options; Env entries are NAME=VALUE.
 	HostNetwork bool
 	Env         []string
+	// HealthPort and MetricsPort are where the agent answers.
+	HealthPort, MetricsPort int
 	// Force takes over an Application CRD another installation owns.
 	Force bool
 	// Uninstall deletes what install created; CRDs deletes the CRD too.
@@ -83,6 +85,8 @@ func NewCmdInstall(streams IOStreams) *cobra.Command {
 	f.StringToStringVar(&o.Limits, "limits", nil, "resource limits of the agent (default memory=1Gi)")
 	f.BoolVar(&o.HostNetwork, "host-network", false, "run the agent on the node's network (when the Pod network is not there yet)")
 	f.StringArrayVar(&o.Env, "env", nil, "an environment variable of the agent, NAME=VALUE (repeatable)")
+	f.IntVar(&o.HealthPort, "health-port", 8081, "port of the agent's /healthz and /readyz")
+	f.IntVar(&o.MetricsPort, "metrics-port", 8080, "port of the agent's /metrics")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "take over an Application CRD that another installation (KubeVela) owns")
 	cmd.Flags().BoolVar(&o.Uninstall, "uninstall", false, "delete what install created (not the CRD unless --crds)")
 	cmd.Flags().BoolVar(&o.CRDs, "crds", false, "with --uninstall: delete the Application CRD too, and every Application with it")

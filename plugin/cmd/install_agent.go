@@ -14,6 +14,12 @@ func (o *InstallOptions) completeAgent() error {
 	m := &o.manifest
 	m.ImagePullPolicy, m.Replicas, m.Shards, m.HostNetwork = o.ImagePullPolicy, o.Replicas, o.Shards, o.HostNetwork
 	m.NodeSelector = o.NodeSelector
+	if o.HealthPort != 0 {
+		m.HealthPort = o.HealthPort
+	}
+	if o.MetricsPort != 0 {
+		m.MetricsPort = o.MetricsPort
+	}
 	for _, t := range o.Tolerations {
 		tol, err := parseToleration(t)
 		if err != nil {

@@ -31,5 +31,6 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	return cluster.Main(m, &env)
+	// The pull-mode walkthrough runs the agent as a Pod on a real node.
+	return cluster.MainWithOptions(m, &env, cluster.Options{RealNode: true})
 }

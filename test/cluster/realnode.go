@@ -106,6 +106,9 @@ func (c *Cluster) startRealNode(ctx context.Context, opts Options, nodeToken str
 	return c.waitNamedNodeReady(ctx, "kubelet", RealNodeName)
 }
 
+// HasRealNode says the cluster has a real node.
+func (c *Cluster) HasRealNode() bool { return c != nil && c.node != nil }
+
 // AllowRegistry lets the real node pull from a registry on loopback over
 // plain HTTP (host is 127.0.0.1:port).
 func (c *Cluster) AllowRegistry(host string) error {

@@ -24,6 +24,13 @@ const SkipMessage = "e2e test needs the local cluster (test/cluster): skipped wi
 //
 //	func TestMain(m *testing.M) { os.Exit(cluster.Main(m, &env)) }
 func Main(m *testing.M, env **Cluster) int {
+	return MainWithOptions(m, env, Options{})
+}
+
+// MainWithOptions is Main with a cluster started with opts (Log is
+// stderr). A RealNode asked for without root is left out, with a line
+// saying so: the tests that need it skip (see HasRealNode).
+func MainWithOptions(m *testing.M, env **Cluster, opts Options) int {
 	flag.Parse()
 	if testing.Short() {
 		fmt.Fprintln(os.Stderr, SkipMessage)
@@ -34,7 +41,12 @@ func Main(m *testing.M, env **Cluster) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	start := time.Now()
-	c, err := StartWithOptions(ctx, Options{Log: os.Stderr})
+	opts.Log = os.Stderr
+	if opts.RealNode && os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "local cluster: no real node (it needs root); the tests that need one skip")
+		opts.RealNode = false
+	}
+	c, err := StartWithOptions(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "local cluster: %v\n", err)
 		return 1

@@ -1,0 +1,135 @@
+package cmd_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/oamgitops/kubectl-gitops/test/cluster"
+	"github.com/oamgitops/kubectl-gitops/test/registry"
+)
+
+// The walkthrough in pull mode with the agent as a Pod on the real node,
+// from the image this repository builds: install, apply the Application,
+// wait for Ready, a commit reaches the cluster, the agent Pod deleted
+// loses nothing, uninstall leaves the workloads.
+func TestPullModeOnRealNode(t *testing.T) {
+	ns := env.NewNamespace(t)
+	if !env.HasRealNode() {
+		t.Skip("needs the real node of test/cluster (root)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	system := "gitops-" + ns
+
+	// The image, built here and pushed to a registry on loopback.
+	reg, err := registry.New(registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Close() })
+	if err := env.AllowRegistry(reg.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	image := reg.Repository("kubectl-gitops") + ":e2e"
+	layout := filepath.Join(t.TempDir(), "image")
+	for _, args := range [][]string{{"build", "-platforms", "linux/amd64", "-version", "e2e", "-out", layout}, {"push", "-from", layout, "-image", image}} {
+		cmd := exec.CommandContext(ctx, "go", append([]string{"run", "./hack/image"}, args...)...)
+		cmd.Dir = "../.."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("hack/image %s: %v\n%s", args[0], err, out)
+		}
+	}
+
+	ports := freeLocalPorts(t, 2)
+	apiPort := env.Server[strings.LastIndex(env.Server, ":")+1:]
+	res := gitops(t, t.TempDir(), "install", "-n", system, "--image", image, "--image-pull-policy", "IfNotPresent",
+		"--host-network", "--env", "KUBERNETES_SERVICE_HOST=127.0.0.1", "--env", "KUBERNETES_SERVICE_PORT="+apiPort,
+		"--node-selector", cluster.RealNodeName+"=true", "--tolerations", cluster.RealNodeName+":NoSchedule",
+		"--health-port", strconv.Itoa(ports[0]), "--metrics-port", strconv.Itoa(ports[1]))
+	mustSucceed(t, res, "install")
+	t.Cleanup(func() {
+		gitops(t, t.TempDir(), "install", "--uninstall", "-n", system)
+	})
+	kubectl(t, "rollout", "status", "deployment/kubectl-gitops-agent", "-n", system, "--timeout=180s")
+	pods := kubectl(t, "get", "pods", "-n", system, "-o", "jsonpath={range .items[*]}{.spec.nodeName} {.status.phase}{\"\\n\"}{end}")
+	if !strings.Contains(pods, cluster.RealNodeName+" Running") {
+		t.Fatalf("the agent Pod is not Running on the real node:\n%s", pods)
+	}
+
+	repo := appsRepo(ctx, t, ns)
+	apps, err := os.ReadFile(filepath.Join(repo.Work, "clusters/apps.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := strings.Replace(string(apps), "git: {branch: main}", "git: {branch: main}\n        pullInterval: 3s", 1)
+	if err := os.WriteFile(filepath.Join(repo.Work, "clusters/apps.yaml"), []byte(fast), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kubectl(t, "apply", "-f", filepath.Join(repo.Work, "clusters/apps.yaml"))
+	kubectl(t, "wait", "--for=condition=Ready", "applications", "--all", "-n", ns, "--timeout=180s")
+	if msg := hostIs(ctx, ns, "testsvc.example.com")(); msg != "" {
+		t.Fatalf("after Ready: %s", msg)
+	}
+	table := gitops(t, repo.Work, "ls", "-n", ns)
+	if !strings.Contains(table.Stdout, "running") {
+		t.Errorf("kubectl gitops ls:\n%s%s", table.Stdout, table.Stderr)
+	}
+
+	// A commit reaches the cluster.
+	appFile, err := os.ReadFile(filepath.Join(repo.Work, "apps/my-app.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit := func(domain string) {
+		repo.MustWriteFiles(t, map[string]string{"apps/my-app.yaml": strings.Replace(string(appFile), "domain: testsvc.example.com", "domain: "+domain, 1)})
+		repo.MustCommit(t, "apps: domain "+domain)
+		repo.MustPush(t)
+	}
+	commit("shop.example.com")
+	eventually(t, 2*time.Minute, "the commit in the cluster", hostIs(ctx, ns, "shop.example.com"))
+
+	// The agent Pod deleted: the new one carries on.
+	kubectl(t, "delete", "pods", "-n", system, "-l", "app.kubernetes.io/name=kubectl-gitops-agent", "--wait=true")
+	kubectl(t, "rollout", "status", "deployment/kubectl-gitops-agent", "-n", system, "--timeout=180s")
+	commit("store.example.com")
+	eventually(t, 3*time.Minute, "a commit after the agent Pod was replaced", hostIs(ctx, ns, "store.example.com"))
+
+	// Uninstall leaves what the agent applied.
+	mustSucceed(t, gitops(t, t.TempDir(), "install", "--uninstall", "-n", system), "install --uninstall")
+	if _, err := env.Client.AppsV1().Deployments(ns).Get(ctx, "my-server", metav1.GetOptions{}); err != nil {
+		t.Errorf("the app's Deployment after uninstall: %v, want it kept", err)
+	}
+	eventually(t, time.Minute, "the agent gone", func() string {
+		if _, err := env.Client.AppsV1().Deployments(system).Get(ctx, "kubectl-gitops-agent", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Sprintf("agent Deployment: %v", err)
+		}
+		return ""
+	})
+}
+
+// freeLocalPorts are n ports free on every address of this machine, for
+// a hostNetwork Pod.
+func freeLocalPorts(t *testing.T, n int) []int {
+	t.Helper()
+	var out []int
+	for range n {
+		l, err := net.Listen("tcp", ":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		out = append(out, l.Addr().(*net.TCPAddr).Port)
+	}
+	return out
+}
