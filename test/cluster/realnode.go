@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -37,6 +39,7 @@ var debianPackages = []string{"containerd", "runc", "containernetworking-plugins
 // host changes to undo.
 type realNode struct {
 	host   *hostState
+	lock   *os.File
 	sock   string
 	certsD string
 }
@@ -55,11 +58,15 @@ func (c *Cluster) startRealNode(ctx context.Context, opts Options, nodeToken str
 	if err != nil {
 		return err
 	}
+	lock, err := acquireRealNode(ctx, opts)
+	if err != nil {
+		return err
+	}
+	rn := &realNode{lock: lock}
+	c.node = rn
 	if err := restoreStaleHost(); err != nil {
 		return err
 	}
-	rn := &realNode{}
-	c.node = rn
 	root := filepath.Join(c.Dir, "node")
 	if rn.host, err = recordHost(c.Dir, root); err != nil {
 		return err
@@ -135,10 +142,42 @@ func (c *Cluster) stopRealNode() error {
 	if rn.host != nil {
 		err = rn.host.restore()
 	}
+	if rn.lock != nil {
+		rn.lock.Close() // releases the flock
+	}
 	if err != nil {
 		return fmt.Errorf("real node: undo host changes: %w", err)
 	}
 	return nil
+}
+
+// acquireRealNode waits until this process may run the machine's one real
+// node: it holds a lock file while its node runs, and a node left running
+// by a process that is gone (make cluster-up REAL_NODE=1) is waited for too.
+func acquireRealNode(ctx context.Context, opts Options) (*os.File, error) {
+	lock, err := os.OpenFile("/run/kubectl-gitops-realnode.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	said := false
+	for {
+		if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			if !RealNodeBusy() {
+				return lock, nil
+			}
+			_ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+		}
+		if !said {
+			fmt.Fprintln(opts.Log, "real node: another one runs on this machine; waiting for it to stop")
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			lock.Close()
+			return nil, fmt.Errorf("%w: %w", ErrRealNodeBusy, ctx.Err())
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 func (rn *realNode) writeConfigs(root string) error {

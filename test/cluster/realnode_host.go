@@ -251,6 +251,28 @@ func restoreHostOf(clusterDir string) error {
 	return st.restore()
 }
 
+// ErrRealNodeBusy means a real node already runs on this machine.
+var ErrRealNodeBusy = errors.New("a real node already runs on this machine")
+
+// RealNodeBusy says whether a real node runs here now (another test
+// package, or make cluster-up REAL_NODE=1).
+func RealNodeBusy() bool {
+	data, err := os.ReadFile(filepath.Join(hostStateAt, "state.json"))
+	if err != nil {
+		return false
+	}
+	var st hostState
+	if json.Unmarshal(data, &st) != nil {
+		return false
+	}
+	for _, name := range []string{"kubelet", "containerd"} {
+		if p, err := readProcess(st.ClusterDir, name); err == nil && p != nil && p.running() {
+			return true
+		}
+	}
+	return false
+}
+
 // restoreStaleHost undoes a real node whose run ended without its stop;
 // a real node still running (`make cluster-up REAL_NODE=1`) is an error:
 // there can be one per machine, its IP and kubelet port are fixed.
@@ -266,10 +288,8 @@ func restoreStaleHost() error {
 	if err := json.Unmarshal(data, &st); err != nil {
 		return fmt.Errorf("%s: %w", hostStateAt, err)
 	}
-	for _, name := range []string{"kubelet", "containerd"} {
-		if p, err := readProcess(st.ClusterDir, name); err == nil && p != nil && p.running() {
-			return fmt.Errorf("a real node already runs on this machine (cluster state in %s; make cluster-down stops it)", st.ClusterDir)
-		}
+	if RealNodeBusy() {
+		return fmt.Errorf("%w (cluster state in %s; make cluster-down stops it)", ErrRealNodeBusy, st.ClusterDir)
 	}
 	if err := st.restore(); err != nil {
 		return fmt.Errorf("undo the real node a crashed run left: %w", err)

@@ -42,7 +42,8 @@ func MainWithOptions(m *testing.M, env **Cluster, opts Options) int {
 	defer cancel()
 	start := time.Now()
 	opts.Log = os.Stderr
-	if opts.RealNode && os.Geteuid() != 0 {
+	switch {
+	case opts.RealNode && os.Geteuid() != 0:
 		fmt.Fprintln(os.Stderr, "local cluster: no real node (it needs root); the tests that need one skip")
 		opts.RealNode = false
 	}
