@@ -17,6 +17,7 @@ func TestAgentLeaderElection(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	mustSucceed(t, gitops(t, t.TempDir(), "install", "-n", "gitops-"+ns), "install") // the CRD
+	t.Cleanup(func() { uninstallAll(t, "gitops-"+ns) })
 	repo := appsRepo(ctx, t, ns)
 	agent := func() *background {
 		return startGitops(t, repo.Work, "agent", "-n", ns, "--interval", "2s", "--leader-elect", "--leader-election-namespace", ns,

@@ -58,9 +58,7 @@ func TestPullModeOnRealNode(t *testing.T) {
 		"--node-selector", cluster.RealNodeName+"=true", "--tolerations", cluster.RealNodeName+":NoSchedule",
 		"--health-port", strconv.Itoa(ports[0]), "--metrics-port", strconv.Itoa(ports[1]))
 	mustSucceed(t, res, "install")
-	t.Cleanup(func() {
-		gitops(t, t.TempDir(), "install", "--uninstall", "-n", system)
-	})
+	t.Cleanup(func() { uninstallAll(t, system) })
 	kubectl(t, "rollout", "status", "deployment/kubectl-gitops-agent", "-n", system, "--timeout=180s")
 	pods := kubectl(t, "get", "pods", "-n", system, "-o", "jsonpath={range .items[*]}{.spec.nodeName} {.status.phase}{\"\\n\"}{end}")
 	if !strings.Contains(pods, cluster.RealNodeName+" Running") {
@@ -113,6 +111,19 @@ func TestPullModeOnRealNode(t *testing.T) {
 	eventually(t, time.Minute, "the agent gone", func() string {
 		if _, err := env.Client.AppsV1().Deployments(system).Get(ctx, "kubectl-gitops-agent", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			return fmt.Sprintf("agent Deployment: %v", err)
+		}
+		return ""
+	})
+}
+
+// uninstallAll takes out what install put in, the CRD too, and waits
+// until it is gone, so the next test installs into a clean cluster.
+func uninstallAll(t *testing.T, system string) {
+	t.Helper()
+	gitops(t, t.TempDir(), "install", "--uninstall", "--crds", "-n", system)
+	eventually(t, 2*time.Minute, "the Application CRD deleted", func() string {
+		if _, err := env.Client.Discovery().ServerResourcesForGroupVersion("core.oam.dev/v1beta1"); err == nil {
+			return "still served"
 		}
 		return ""
 	})
