@@ -10,9 +10,15 @@ import (
 
 // Serve answers on addr until stop is called: /healthz (the process
 // runs), /readyz (ready says so) and, with m, /metrics. It returns the
-// address it listens on.
-func Serve(addr string, ready func() bool, m *Metrics) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
+// address it listens on. With reusePort, replicas on the host network of
+// one node share the port (SO_REUSEPORT): each is healthy on its own, and
+// the Lease, not the port, says which one acts.
+func Serve(addr string, ready func() bool, m *Metrics, reusePort bool) (string, func(), error) {
+	lc := net.ListenConfig{}
+	if reusePort {
+		lc.Control = reusePortControl
+	}
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return "", nil, err
 	}

@@ -53,6 +53,10 @@ type AgentOptions struct {
 	LeaderElect                               bool
 	LeaderElectionID, LeaderElectionNamespace string
 
+	// ReusePort lets replicas on one node's host network share the health
+	// and metrics ports.
+	ReusePort bool
+
 	// Filled by Complete: the namespace of the Applications, "" for all.
 	appNamespace string
 }
@@ -103,6 +107,7 @@ func NewCmdAgent(streams IOStreams) *cobra.Command {
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "address of the Prometheus /metrics endpoint, e.g. :8080 (default none)")
 	f.DurationVar(&o.ImageInterval, "image-interval", time.Minute,
 		"how often to run image automation (`image update` on the Applications' sources, then a sync of what it pushed); 0 turns it off")
+	f.BoolVar(&o.ReusePort, "reuse-port", false, "share the health and metrics ports with other replicas on the node (SO_REUSEPORT; install sets it with --host-network)")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "act only while holding the leader Lease, so one of several replicas applies")
 	f.StringVar(&o.LeaderElectionID, "leader-election-id", "kubectl-gitops-agent", "name of the leader Lease")
 	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader Lease (default $POD_NAMESPACE)")
@@ -189,7 +194,7 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 		if srv.addr == "" {
 			continue
 		}
-		at, stop, err := agent.Serve(srv.addr, srv.ready, srv.metrics)
+		at, stop, err := agent.Serve(srv.addr, srv.ready, srv.metrics, o.ReusePort)
 		if err != nil {
 			return fmt.Errorf("%s on %s: %w", srv.what, srv.addr, err)
 		}
@@ -217,7 +222,10 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 		}
 	}
 	if o.LeaderElect {
-		id, _ := os.Hostname()
+		id := os.Getenv("POD_NAME") // on the host network the hostname is the node's
+		if id == "" {
+			id, _ = os.Hostname()
+		}
 		e := agent.Election{Client: client, Namespace: o.LeaderElectionNamespace, Name: o.LeaderElectionID,
 			Identity: fmt.Sprintf("%s_%d", id, os.Getpid()), Progress: o.ErrOut}
 		if err := e.Run(ctx, run); err != nil {

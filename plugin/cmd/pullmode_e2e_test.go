@@ -56,14 +56,27 @@ func TestPullModeOnRealNode(t *testing.T) {
 	res := gitops(t, t.TempDir(), "install", "-n", system, "--image", image, "--image-pull-policy", "IfNotPresent",
 		"--host-network", "--env", "KUBERNETES_SERVICE_HOST=127.0.0.1", "--env", "KUBERNETES_SERVICE_PORT="+apiPort,
 		"--node-selector", cluster.RealNodeName+"=true", "--tolerations", cluster.RealNodeName+":NoSchedule",
-		"--health-port", strconv.Itoa(ports[0]), "--metrics-port", strconv.Itoa(ports[1]))
+		"--health-port", strconv.Itoa(ports[0]), "--metrics-port", strconv.Itoa(ports[1]), "--replicas", "2")
 	mustSucceed(t, res, "install")
 	t.Cleanup(func() { uninstallAll(t, system) })
 	kubectl(t, "rollout", "status", "deployment/kubectl-gitops-agent", "-n", system, "--timeout=180s")
 	pods := kubectl(t, "get", "pods", "-n", system, "-o", "jsonpath={range .items[*]}{.spec.nodeName} {.status.phase}{\"\\n\"}{end}")
-	if !strings.Contains(pods, cluster.RealNodeName+" Running") {
-		t.Fatalf("the agent Pod is not Running on the real node:\n%s", pods)
+	if strings.Count(pods, cluster.RealNodeName+" Running") != 2 {
+		t.Fatalf("want both agent replicas Running on the real node:\n%s", pods)
 	}
+	leader := func() string {
+		lease, err := env.Client.CoordinationV1().Leases(system).Get(ctx, "kubectl-gitops-agent", metav1.GetOptions{})
+		if err != nil || lease.Spec.HolderIdentity == nil {
+			return ""
+		}
+		return *lease.Spec.HolderIdentity
+	}
+	eventually(t, time.Minute, "one replica holding the Lease", func() string {
+		if leader() == "" {
+			return "no holder"
+		}
+		return ""
+	})
 
 	repo := appsRepo(ctx, t, ns)
 	apps, err := os.ReadFile(filepath.Join(repo.Work, "clusters/apps.yaml"))
@@ -97,8 +110,16 @@ func TestPullModeOnRealNode(t *testing.T) {
 	commit("shop.example.com")
 	eventually(t, 2*time.Minute, "the commit in the cluster", hostIs(ctx, ns, "shop.example.com"))
 
-	// The agent Pod deleted: the new one carries on.
-	kubectl(t, "delete", "pods", "-n", system, "-l", "app.kubernetes.io/name=kubectl-gitops-agent", "--wait=true")
+	// The leader's Pod deleted: the other replica takes the Lease and carries on.
+	first := leader()
+	pod, _, _ := strings.Cut(first, "_") // the identity is <pod name>_<pid>
+	kubectl(t, "delete", "pod", pod, "-n", system, "--wait=true")
+	eventually(t, 2*time.Minute, "the other replica leading", func() string {
+		if l := leader(); l == "" || l == first {
+			return "holder " + l
+		}
+		return ""
+	})
 	kubectl(t, "rollout", "status", "deployment/kubectl-gitops-agent", "-n", system, "--timeout=180s")
 	commit("store.example.com")
 	eventually(t, 3*time.Minute, "a commit after the agent Pod was replaced", hostIs(ctx, ns, "store.example.com"))
