@@ -38,7 +38,9 @@ func main() {
 	case "down":
 		err = down()
 	case "build":
-		_, err = cluster.EnsureBinaries(ctx, cluster.Options{Log: os.Stderr})
+		if _, err = cluster.EnsureBinaries(ctx, cluster.Options{Log: os.Stderr}); err == nil {
+			_, err = cluster.EnsureKubelet(ctx, cluster.Options{Log: os.Stderr}) // for the real node
+		}
 	default:
 		err = fmt.Errorf("unknown command %q: want up, down or build", os.Args[1])
 	}

@@ -53,11 +53,11 @@ func run(bin string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 
-	step("starting a local cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok)")
-	c, err := cluster.StartWithOptions(ctx, cluster.Options{Log: os.Stderr})
+	step("starting a local cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok; as root a real node too)")
+	c, err := cluster.StartWithOptions(ctx, cluster.Options{Log: os.Stderr, RealNode: os.Geteuid() == 0})
 	if err != nil {
 		return err
 	}
@@ -188,6 +188,9 @@ func run(bin string) error {
 		return err
 	}
 	k.run("get", "deployments,services,ingresses", "-n", "default")
+	if err := pullMode(ctx, c, g, k, repo, reg); err != nil {
+		return err
+	}
 	step("done: everything the demo started is stopping now")
 	return nil
 }
