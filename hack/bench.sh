@@ -21,7 +21,7 @@
 #
 # Environment: KUSTOMIZE (default: kustomize on PATH), BIN (default: bin),
 # GO (default: go), BENCH_RUNS, BENCH_APPS, BENCH_FLOOR, BENCH_KEEP=1 keeps
-# the temp dir, BENCH_SYNC=0 skips the sync benchmark, BENCH_SYNC_TIMEOUT
+# the temp dir, BENCH_SYNC=0 skips the sync benchmark, BENCH_AGENT=0 the agent benchmark, BENCH_SYNC_TIMEOUT
 # bounds each wait for the Deployments (default 60m).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -182,6 +182,21 @@ if [[ ${BENCH_SYNC:-1} != 0 ]]; then
 	if ! "$work/benchsync" -bin "$BIN/kubectl-gitops" -apps "$gen/apps" -time "$TIME" \
 		-timeout "${BENCH_SYNC_TIMEOUT:-60m}" -work "$work/sync"; then
 		echo "bench: the sync benchmark failed (logs in $work/sync/logs with BENCH_KEEP=1)" >&2
+		exit 1
+	fi
+fi
+
+# Agent benchmark (see BENCHMARKS.md): the same number of Applications, one
+# to a file, declared to `kubectl gitops agent` as a source per file and as
+# one source of all; time to all Ready, a commit to the cluster, CPU, peak
+# RSS and the API writes of five quiet minutes (target 0).
+if [[ ${BENCH_AGENT:-1} != 0 ]]; then
+	echo "== agent benchmark (hack/benchsync -sides agent-each,agent-one: $APPS Applications, a local cluster per layout; this takes a while)"
+	"$GO" run ./hack/benchgen -out "$work/gen-agent" -fn "$fn" -apps "$APPS" -per-file 1 >/dev/null
+	[[ -x $work/benchsync ]] || "$GO" build -o "$work/benchsync" ./hack/benchsync
+	if ! "$work/benchsync" -bin "$BIN/kubectl-gitops" -apps "$work/gen-agent/apps" -time "$TIME" -sides agent-each,agent-one \
+		-timeout "${BENCH_SYNC_TIMEOUT:-60m}" -work "$work/agent"; then
+		echo "bench: the agent benchmark failed (logs in $work/agent/logs with BENCH_KEEP=1)" >&2
 		exit 1
 	fi
 fi

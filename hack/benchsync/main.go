@@ -19,7 +19,7 @@ func main() {
 	apps := flag.String("apps", "", "directory of the Applications (hack/benchgen's DIR/apps)")
 	timeBin := flag.String("time", "/usr/bin/time", "GNU time")
 	timeout := flag.Duration("timeout", 30*time.Minute, "how long the Deployments may take to become Available")
-	sides := flag.String("sides", "kubectl,gitops", "the sides to run, comma-separated")
+	sides := flag.String("sides", "kubectl,gitops", "the sides to run, comma-separated: kubectl, gitops, agent-each (the agent, a source per file), agent-one (the agent, one source)")
 	work := flag.String("work", "", "directory for logs, rendered objects and Git data (default: a temporary one, removed)")
 	flag.Parse()
 	if *apps == "" || flag.NArg() != 0 {
@@ -38,8 +38,8 @@ func main() {
 func run(ctx context.Context, bin, apps, timeBin string, timeout time.Duration, work string, sides []string) error {
 	run := map[string]bool{}
 	for _, s := range sides {
-		if s != "kubectl" && s != "gitops" {
-			return fmt.Errorf("-sides: unknown side %q: want kubectl, gitops or both", s)
+		if s != "kubectl" && s != "gitops" && s != "agent-each" && s != "agent-one" {
+			return fmt.Errorf("-sides: unknown side %q: want kubectl, gitops, agent-each or agent-one", s)
 		}
 		run[s] = true
 	}
@@ -102,6 +102,17 @@ func run(ctx context.Context, bin, apps, timeBin string, timeout time.Duration, 
 			errs = append(errs, fmt.Errorf("gitops side: %w", err))
 		}
 		res.Gitops = &g
+	}
+	for _, layout := range []string{"each", "one"} {
+		if !run["agent-"+layout] || ctx.Err() != nil {
+			continue
+		}
+		a, err := b.agentSide(ctx, layout)
+		if err != nil {
+			a.Failed = lastLine(err)
+			errs = append(errs, fmt.Errorf("agent side (%s): %w", layout, err))
+		}
+		res.Agents = append(res.Agents, a)
 	}
 	res.print(os.Stdout)
 	return errors.Join(errs...)

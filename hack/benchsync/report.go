@@ -26,6 +26,8 @@ type results struct {
 	// Kubectl and Gitops are nil for a side that did not run (-sides).
 	Kubectl *sideResult
 	Gitops  *sideResult
+	// Agents are the agent runs, one per layout of the sources.
+	Agents []agentResult
 }
 
 // ratios are the headline numbers.
@@ -49,8 +51,41 @@ func (r results) ratios() ratios {
 	}
 }
 
+// printAgents writes the agent's table.
+func (r results) printAgents(w io.Writer) {
+	if len(r.Agents) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "== agent (%d Applications; pull interval %s, drift checks every %s; agent out of cluster, a fresh cluster per layout)\n",
+		r.Apps, agentInterval, agentDrift)
+	fmt.Fprintf(w, "%-28s %8s %10s %10s %8s %13s %14s %14s\n", "layout", "sources", "to Ready s", "commit s", "CPU s", "peak RSS MiB", "no-op writes", "writes/hour")
+	for _, a := range r.Agents {
+		name := "a source per file"
+		if a.Layout == "one" {
+			name = "one source"
+		}
+		fmt.Fprintf(w, "%-28s %8d %10.1f %10.1f %8.1f %13.0f %14d %14.0f\n", name, a.Sources, a.ToReady.Seconds(), a.CommitToCluster.Seconds(),
+			a.Agent.CPU.Seconds(), float64(a.Agent.MaxRSSKiB)/1024, a.NoopWrites.total(), a.perHour())
+		if a.NoopWrites.total() > 0 {
+			fmt.Fprintf(w, "  no-op writes: %s\n", a.NoopWrites.verbs())
+		}
+		if a.Failed != "" {
+			fmt.Fprintf(w, "  failed: %s\n", a.Failed)
+		}
+	}
+	fmt.Fprintf(w, "no-op API writes per hour target 0: %s\n", verdict(func() bool {
+		for _, a := range r.Agents {
+			if a.Failed != "" || a.NoopWrites.total() > 0 {
+				return false
+			}
+		}
+		return true
+	}()))
+}
+
 // print writes the results table and the verdicts.
 func (r results) print(w io.Writer) {
+	defer r.printAgents(w)
 	o := r.Objects
 	fmt.Fprintf(w, "== sync (%d Applications: %d objects in %d namespaces, %d Deployments, %d pods; a fresh Kubernetes %s cluster per tool)\n",
 		r.Apps, o.Count, len(o.Namespaces), o.Deployments, o.Replicas, r.Kubernetes)
