@@ -170,9 +170,12 @@ func established(crd *unstructured.Unstructured) bool {
 }
 
 // Uninstall deletes objs in reverse order: those install created (they
-// carry its label); the CRD only with opts.CRDs.
+// carry its label); the CRD only with opts.CRDs. Agent Deployments install
+// created that objs do not name (the shards of an install with more
+// --shards) go first.
 func (in *Installer) Uninstall(ctx context.Context, objs []*unstructured.Unstructured, opts UninstallOptions) error {
 	var errs []error
+	errs = append(errs, in.deleteOtherAgents(ctx, objs, opts))
 	for i := len(objs) - 1; i >= 0; i-- {
 		obj := objs[i]
 		if obj.GetKind() == "CustomResourceDefinition" && !opts.CRDs {
@@ -208,6 +211,43 @@ func (in *Installer) Uninstall(ctx context.Context, objs []*unstructured.Unstruc
 			continue
 		}
 		progress(opts.Progress, "%s deleted", subject(obj))
+	}
+	return errors.Join(errs...)
+}
+
+// deleteOtherAgents deletes the agent Deployments of objs' namespace that
+// install created and objs does not hold.
+func (in *Installer) deleteOtherAgents(ctx context.Context, objs []*unstructured.Unstructured, opts UninstallOptions) error {
+	named := map[string]bool{}
+	namespace := ""
+	for _, o := range objs {
+		if o.GetKind() == "Deployment" {
+			named[o.GetName()] = true
+			namespace = o.GetNamespace()
+		}
+	}
+	if namespace == "" {
+		return nil
+	}
+	deployments := in.client.Resource(schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}).Namespace(namespace)
+	list, err := deployments.List(ctx, metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedBy + ",app.kubernetes.io/component=agent"})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("agent Deployments in %s: %w", namespace, err)
+	}
+	var errs []error
+	for _, d := range list.Items {
+		if named[d.GetName()] {
+			continue
+		}
+		policy := metav1.DeletePropagationBackground
+		if err := deployments.Delete(ctx, d.GetName(), metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("Deployment %s/%s: %w", namespace, d.GetName(), err))
+			continue
+		}
+		progress(opts.Progress, "Deployment %s/%s deleted", namespace, d.GetName())
 	}
 	return errors.Join(errs...)
 }

@@ -54,6 +54,10 @@ type Options struct {
 	// guarded so no packet leaves the machine, and every host change is
 	// undone at Stop (or at the next start after a crash).
 	RealNode bool
+
+	// realNodeLock, when set, is the real node's lock already held (a
+	// test that looks at the host before the node starts).
+	realNodeLock *os.File
 }
 
 // withDefaults fills in every unset field.

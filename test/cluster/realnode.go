@@ -58,9 +58,11 @@ func (c *Cluster) startRealNode(ctx context.Context, opts Options, nodeToken str
 	if err != nil {
 		return err
 	}
-	lock, err := acquireRealNode(ctx, opts)
-	if err != nil {
-		return err
+	lock := opts.realNodeLock
+	if lock == nil {
+		if lock, err = acquireRealNode(ctx, opts); err != nil {
+			return err
+		}
 	}
 	rn := &realNode{lock: lock}
 	c.node = rn

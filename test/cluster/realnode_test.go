@@ -54,10 +54,15 @@ func TestRealNode(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("a real node needs root")
 	}
-	before := hostSnapshot(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	c, err := StartWithOptions(ctx, Options{RealNode: true, Log: testLog{t}})
+	// The host as it is with no real node: another package's waits.
+	lock, err := acquireRealNode(ctx, Options{Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := hostSnapshot(t)
+	c, err := StartWithOptions(ctx, Options{RealNode: true, Log: testLog{t}, realNodeLock: lock})
 	if err != nil {
 		t.Fatal(err)
 	}
