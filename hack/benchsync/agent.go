@@ -16,7 +16,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/install"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
@@ -138,7 +140,8 @@ func (b *bench) agentSide(ctx context.Context, layout string) (r agentResult, er
 	if err := repo.WriteFiles(map[string]string{dir + "/zz-bench-commit.yaml": cm}); err != nil {
 		return r, err
 	}
-	if _, err := repo.Commit("bench: one more object"); err != nil {
+	commit, err := repo.Commit("bench: one more object")
+	if err != nil {
 		return r, err
 	}
 	start = time.Now()
@@ -154,6 +157,11 @@ func (b *bench) agentSide(ctx context.Context, layout string) (r agentResult, er
 	r.CommitToCluster = time.Since(start)
 	b.step("agent (%s): the commit reached the cluster after %s (pull interval %s)", layout, r.CommitToCluster.Round(time.Second), agentInterval)
 
+	// A commit is a new revision of every source of the repository: wait
+	// until each has synced it, so the window below sees no change at all.
+	if err := allApplied(ctx, bc, commit, 2*agentInterval+b.timeout); err != nil {
+		return r, err
+	}
 	b.step("agent (%s): counting API writes for %s with nothing changed (drift checks every %s)", layout, noopWindow, agentDrift)
 	counts, err := bc.meter.during(ctx, func() error {
 		select {
@@ -170,6 +178,28 @@ func (b *bench) agentSide(ctx context.Context, layout string) (r agentResult, er
 	}
 	r.NoopWrites, r.NoopWindow = counts.tally(watched), noopWindow
 	return r, err
+}
+
+// allApplied waits until every Application's lastAppliedRevision is commit.
+func allApplied(ctx context.Context, bc *benchCluster, commit string, timeout time.Duration) error {
+	dc, err := dynamic.NewForConfig(bc.RESTConfig)
+	if err != nil {
+		return err
+	}
+	apps := dc.Resource(schema.GroupVersionResource{Group: "core.oam.dev", Version: "v1beta1", Resource: "applications"}).Namespace(agentNamespace)
+	return poll(ctx, timeout, "every source at the new commit", func() (bool, error) {
+		list, err := apps.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, a := range list.Items {
+			rev, _, _ := unstructured.NestedString(a.Object, "status", "lastAppliedRevision")
+			if !strings.HasSuffix(rev, commit) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
 }
 
 // appFiles are the files of Applications in dir, sorted.
