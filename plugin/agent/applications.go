@@ -61,7 +61,7 @@ func (c *Controller) SetApplication(obj *unstructured.Unstructured) {
 			st.waitFor[sk] = tr.steps
 		}
 	}
-	c.queue.Add(item{app: key})
+	c.statusQueue.Add(item{app: key})
 }
 
 // DeleteApplication lets the sources of a deleted Application go; what

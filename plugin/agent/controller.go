@@ -65,9 +65,12 @@ type Options struct {
 // with Git. SetApplication and DeleteApplication feed it (from an
 // informer, see Run); the workers of Start step the sources.
 type Controller struct {
-	o     Options
-	queue workqueue.TypedRateLimitingInterface[item]
-	ready atomic.Bool
+	o Options
+	// queue holds the sources to step, statusQueue the Applications whose
+	// status to write: statuses have workers of their own, so a busy
+	// fleet of sources never holds them back.
+	queue, statusQueue workqueue.TypedRateLimitingInterface[item]
+	ready              atomic.Bool
 
 	mu      sync.Mutex
 	apps    map[string]*appState
@@ -134,11 +137,13 @@ func New(o Options) (*Controller, error) {
 	loop := *o.Loop
 	loop.Options.Now = o.Clock.Now
 	o.Loop = &loop
-	limiter := workqueue.NewTypedItemExponentialFailureRateLimiter[item](time.Second, 5*time.Minute)
-	q := workqueue.NewTypedRateLimitingQueueWithConfig(limiter, workqueue.TypedRateLimitingQueueConfig[item]{Clock: o.Clock})
-	c := &Controller{o: o, queue: q, apps: map[string]*appState{}, sources: map[string]*tracked{}}
+	newQueue := func() workqueue.TypedRateLimitingInterface[item] {
+		limiter := workqueue.NewTypedItemExponentialFailureRateLimiter[item](time.Second, 5*time.Minute)
+		return workqueue.NewTypedRateLimitingQueueWithConfig(limiter, workqueue.TypedRateLimitingQueueConfig[item]{Clock: o.Clock})
+	}
+	c := &Controller{o: o, queue: newQueue(), statusQueue: newQueue(), apps: map[string]*appState{}, sources: map[string]*tracked{}}
 	if o.Metrics != nil {
-		o.Metrics.setQueue(q.Len)
+		o.Metrics.setQueue(func() int { return c.queue.Len() + c.statusQueue.Len() })
 	}
 	return c, nil
 }
@@ -153,7 +158,13 @@ func (c *Controller) Start(ctx context.Context) {
 	var wg sync.WaitGroup
 	for range c.o.Concurrent {
 		wg.Go(func() {
-			for c.processNext(ctx) {
+			for c.processNext(ctx, c.queue) {
+			}
+		})
+	}
+	for range statusWorkers {
+		wg.Go(func() {
+			for c.processNext(ctx, c.statusQueue) {
 			}
 		})
 	}
@@ -162,15 +173,20 @@ func (c *Controller) Start(ctx context.Context) {
 	}
 	<-ctx.Done()
 	c.queue.ShutDown()
+	c.statusQueue.ShutDown()
 	wg.Wait()
 }
 
-func (c *Controller) processNext(ctx context.Context) bool {
-	it, shutdown := c.queue.Get()
+// statusWorkers write Application statuses: a read of memory and at most
+// one request each.
+const statusWorkers = 2
+
+func (c *Controller) processNext(ctx context.Context, q workqueue.TypedRateLimitingInterface[item]) bool {
+	it, shutdown := q.Get()
 	if shutdown {
 		return false
 	}
-	defer c.queue.Done(it)
+	defer q.Done(it)
 	if ctx.Err() != nil {
 		return true
 	}
@@ -180,10 +196,10 @@ func (c *Controller) processNext(ctx context.Context) bool {
 	}
 	if err := c.writeStatus(ctx, it.app); err != nil && ctx.Err() == nil {
 		c.progress("agent: Application %s: %v (retrying)", it.app, err)
-		c.queue.AddRateLimited(it)
+		q.AddRateLimited(it)
 		return true
 	}
-	c.queue.Forget(it)
+	q.Forget(it)
 	return true
 }
 
@@ -238,7 +254,7 @@ func (c *Controller) stepSource(ctx context.Context, key string) {
 	tr.steps++
 	tr.last = snap
 	for app := range tr.apps {
-		c.queue.Add(item{app: app})
+		c.statusQueue.Add(item{app: app})
 	}
 	if d := step.Next.Sub(c.o.Clock.Now()); d > 0 {
 		c.queue.AddAfter(item{source: key}, d)

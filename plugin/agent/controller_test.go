@@ -227,12 +227,12 @@ func (f *fixture) readyIs(app, want string) func() string {
 }
 
 // advance moves the clock once the workers are idle with a key waiting
-// for its time (the delaying queue's timer and heartbeat are the clock's
-// waiters).
+// for its time (the clock's waiters are the two queues' heartbeats and
+// the source queue's timer).
 func (f *fixture) advance(d time.Duration) {
 	f.t.Helper()
 	f.eventually("a key waiting in the queue", func() string {
-		if f.clock.Waiters() < 2 || f.c.queue.Len() > 0 {
+		if f.clock.Waiters() < 3 || f.c.queue.Len() > 0 || f.c.statusQueue.Len() > 0 {
 			return fmt.Sprintf("%d waiters, %d keys ready", f.clock.Waiters(), f.c.queue.Len())
 		}
 		return ""

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,22 +79,21 @@ func TestPullModeOnRealNode(t *testing.T) {
 		return ""
 	})
 
-	repo := appsRepo(ctx, t, ns)
-	apps, err := os.ReadFile(filepath.Join(repo.Work, "clusters/apps.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast := strings.Replace(string(apps), "git: {branch: main}", "git: {branch: main}\n        pullInterval: 3s", 1)
-	if err := os.WriteFile(filepath.Join(repo.Work, "clusters/apps.yaml"), []byte(fast), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// The seed's config repo and the CI's image registry; the source is
+	// pulled every few seconds instead of the seed's minute.
+	seedRepo := newImageSeed(t, func(name, text string) string {
+		return strings.Replace(clusterSecrets(ns)(name, text), "pullInterval: 1m", "pullInterval: 3s", 1)
+	})
+	seedRepo.createSecrets(ctx, t, ns)
+	repo := seedRepo.repo
 	kubectl(t, "apply", "-f", filepath.Join(repo.Work, "clusters/apps.yaml"))
 	kubectl(t, "wait", "--for=condition=Ready", "applications", "--all", "-n", ns, "--timeout=180s")
 	if msg := hostIs(ctx, ns, "testsvc.example.com")(); msg != "" {
 		t.Fatalf("after Ready: %s", msg)
 	}
 	table := gitops(t, repo.Work, "ls", "-n", ns)
-	if !strings.Contains(table.Stdout, "running") {
+	if !regexp.MustCompile(`(?m)^apps\s+apps\s+kustomize\s+running\s+healthy\s+main@sha1:`).MatchString(table.Stdout) ||
+		!regexp.MustCompile(`(?m)^my-app\s+my-server\s+webservice\s+.*running\s+healthy`).MatchString(table.Stdout) {
 		t.Errorf("kubectl gitops ls:\n%s%s", table.Stdout, table.Stderr)
 	}
 
@@ -123,6 +123,17 @@ func TestPullModeOnRealNode(t *testing.T) {
 	kubectl(t, "rollout", "status", "deployment/kubectl-gitops-agent", "-n", system, "--timeout=180s")
 	commit("store.example.com")
 	eventually(t, 3*time.Minute, "a commit after the agent Pod was replaced", hostIs(ctx, ns, "store.example.com"))
+
+	// An image CI pushes is committed back to Git by the agent and rolled out.
+	runs := seedRepo.runs(ctx, ns)
+	if msg := runs(oldTag)(); msg != "" {
+		t.Fatalf("before CI pushes: %s", msg)
+	}
+	seedRepo.reg.MustPush(t, "testapp", newTag)
+	eventually(t, 4*time.Minute, "the tag CI pushed, committed back and rolled out", runs(newTag))
+	if subject := seedRepo.serverGit(t, "log", "-1", "--format=%s"); !strings.HasPrefix(subject, "Image: ") {
+		t.Errorf("last commit %q, want the image automation's", subject)
+	}
 
 	// Uninstall leaves what the agent applied.
 	mustSucceed(t, gitops(t, t.TempDir(), "install", "--uninstall", "-n", system), "install --uninstall")
