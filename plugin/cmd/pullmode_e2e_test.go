@@ -131,7 +131,7 @@ func TestPullModeOnRealNode(t *testing.T) {
 	}
 	seedRepo.reg.MustPush(t, "testapp", newTag)
 	eventually(t, 4*time.Minute, "the tag CI pushed, committed back and rolled out", runs(newTag))
-	if subject := seedRepo.serverGit(t, "log", "-1", "--format=%s"); !strings.HasPrefix(subject, "Image: ") {
+	if subject := seedRepo.serverGit(t, "log", "-1", "--format=%s"); !strings.HasPrefix(subject, "Update image automatically") || !strings.Contains(subject, newTag) {
 		t.Errorf("last commit %q, want the image automation's", subject)
 	}
 
