@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/oamgitops/kubectl-gitops/internal/reprobuild"
 )
 
 // Where things are in the image.
@@ -26,7 +27,6 @@ const (
 	binaryPath = "/usr/local/bin/kubectl-gitops"
 	caPath     = "/etc/ssl/certs/ca-certificates.crt"
 	nonroot    = 65532
-	versionVar = "github.com/oamgitops/kubectl-gitops/plugin/cmd.Version"
 	sourceURL  = "https://github.com/oamgitops/kubectl-gitops"
 )
 
@@ -40,10 +40,11 @@ type builder struct {
 // build writes the image index as an OCI layout in out and returns its
 // digest.
 func (b builder) build(ctx context.Context, out string) (v1.Hash, error) {
-	epoch, commit, err := sourceTime(ctx)
+	epoch, err := reprobuild.SourceTime(ctx)
 	if err != nil {
 		return v1.Hash{}, err
 	}
+	commit := reprobuild.Commit(ctx)
 	ca, err := os.ReadFile(b.caBundle)
 	if err != nil {
 		return v1.Hash{}, fmt.Errorf("CA bundle: %w (install Debian's ca-certificates)", err)
@@ -61,7 +62,7 @@ func (b builder) build(ctx context.Context, out string) (v1.Hash, error) {
 		}
 		bin := filepath.Join(tmp, "kubectl-gitops-"+arch)
 		fmt.Fprintf(b.progress, "building kubectl-gitops %s for %s\n", b.version, p)
-		if err := b.compile(ctx, arch, bin); err != nil {
+		if err := reprobuild.Static(ctx, goos, arch, b.version, "./plugin", bin); err != nil {
 			return v1.Hash{}, err
 		}
 		img, err := b.image(bin, ca, arch, epoch, commit)
@@ -83,18 +84,6 @@ func (b builder) build(ctx context.Context, out string) (v1.Hash, error) {
 		return v1.Hash{}, fmt.Errorf("OCI layout %s: %w", out, err)
 	}
 	return idx.Digest()
-}
-
-// compile builds a static, reproducible binary for linux/arch.
-func (b builder) compile(ctx context.Context, arch, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false",
-		"-ldflags", "-s -w -buildid= -X "+versionVar+"="+b.version, "-o", out, "./plugin")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch, "GOFLAGS=")
-	cmd.Stdout, cmd.Stderr = b.progress, b.progress
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build for linux/%s: %w", arch, err)
-	}
-	return nil
 }
 
 // image is one platform's image: one layer, run as nonroot.
@@ -181,29 +170,4 @@ func rootfs(binary, ca []byte, epoch time.Time) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// sourceTime is SOURCE_DATE_EPOCH, else the last commit's time, and the
-// commit; outside a Git checkout, the Unix epoch.
-func sourceTime(ctx context.Context) (time.Time, string, error) {
-	commit := ""
-	if out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output(); err == nil {
-		commit = strings.TrimSpace(string(out))
-	}
-	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return time.Time{}, "", fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", s, err)
-		}
-		return time.Unix(n, 0).UTC(), commit, nil
-	}
-	out, err := exec.CommandContext(ctx, "git", "log", "-1", "--format=%ct").Output()
-	if err != nil {
-		return time.Unix(0, 0).UTC(), commit, nil
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
-		return time.Time{}, "", fmt.Errorf("git log: %q: %w", out, err)
-	}
-	return time.Unix(n, 0).UTC(), commit, nil
 }

@@ -11,12 +11,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oamgitops/kubectl-gitops/internal/reprobuild"
 )
 
 var defaultPlatforms = []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64"}
@@ -28,8 +28,6 @@ var binaries = []struct{ name, pkg string }{
 	{"patch-application", "./functions/patch-application"},
 	{"set-image", "./functions/set-image"},
 }
-
-const versionVar = "github.com/oamgitops/kubectl-gitops/plugin/cmd.Version"
 
 type release struct {
 	version, repo string
@@ -43,7 +41,7 @@ type artifact struct {
 }
 
 func (r release) build(ctx context.Context, out string) error {
-	epoch, err := sourceTime(ctx)
+	epoch, err := reprobuild.SourceTime(ctx)
 	if err != nil {
 		return err
 	}
@@ -66,7 +64,7 @@ func (r release) build(ctx context.Context, out string) error {
 			name := b.name + exe(goos)
 			bin := filepath.Join(tmp, goos+"-"+arch+"-"+name)
 			fmt.Fprintf(r.progress, "building %s for %s\n", name, p)
-			if err := compile(ctx, goos, arch, r.version, b.pkg, bin); err != nil {
+			if err := reprobuild.Static(ctx, goos, arch, r.version, b.pkg, bin); err != nil {
 				return err
 			}
 			data, err := os.ReadFile(bin)
@@ -120,18 +118,6 @@ func exe(goos string) string {
 		return ".exe"
 	}
 	return ""
-}
-
-func compile(ctx context.Context, goos, arch, version, pkg, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false",
-		"-ldflags", "-s -w -buildid= -X "+versionVar+"="+version, "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+arch, "GOFLAGS=")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s for %s/%s: %w\n%s", pkg, goos, arch, err, stderr.String())
-	}
-	return nil
 }
 
 // sorted are the names of files in order, so archives are reproducible.
@@ -225,21 +211,4 @@ spec:
 `, a.goos, a.arch, repo, version, a.file, a.sha256, exe(a.goos))
 	}
 	return b.String()
-}
-
-// sourceTime is SOURCE_DATE_EPOCH, else the last commit's time.
-func sourceTime(ctx context.Context) (time.Time, error) {
-	s := os.Getenv("SOURCE_DATE_EPOCH")
-	if s == "" {
-		out, err := exec.CommandContext(ctx, "git", "log", "-1", "--format=%ct").Output()
-		if err != nil {
-			return time.Unix(0, 0).UTC(), nil
-		}
-		s = strings.TrimSpace(string(out))
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("source time %q: %w", s, err)
-	}
-	return time.Unix(n, 0).UTC(), nil
 }

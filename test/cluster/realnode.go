@@ -96,7 +96,7 @@ func (c *Cluster) startRealNode(ctx context.Context, opts Options, nodeToken str
 	if err := c.waitFile(ctx, "containerd", rn.sock); err != nil {
 		return err
 	}
-	if err := rn.importPause(ctx, root); err != nil {
+	if err := rn.importPause(ctx, root, filepath.Dir(filepath.Dir(opts.ToolsDir))); err != nil {
 		return err
 	}
 	if err := c.authorizeNode(ctx); err != nil {
@@ -256,13 +256,13 @@ imageGCLowThresholdPercent: 99
 	return nil
 }
 
-// importPause builds the pause image and imports it into containerd: the
-// sandbox image is never pulled.
-func (rn *realNode) importPause(ctx context.Context, root string) error {
+// importPause builds the pause image (from repoRoot, the module holding
+// ./test/cluster/pause) and imports it into containerd: the sandbox image
+// is never pulled.
+func (rn *realNode) importPause(ctx context.Context, root, repoRoot string) error {
 	bin := filepath.Join(root, "pause")
-	toolsRoot := filepath.Dir(filepath.Dir(must(findToolsDir())))
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "./test/cluster/pause")
-	cmd.Dir, cmd.Env = toolsRoot, append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local")
+	cmd.Dir, cmd.Env = repoRoot, append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("build pause: %w\n%s", err, out)
 	}
@@ -310,13 +310,6 @@ func (rn *realNode) importPause(ctx context.Context, root string) error {
 		return fmt.Errorf("import the pause image: %w", err)
 	}
 	return nil
-}
-
-func must(s string, err error) string {
-	if err != nil {
-		return "."
-	}
-	return s
 }
 
 // authorizeNode lets the node's token act as a node (there is no Node
