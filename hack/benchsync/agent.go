@@ -125,6 +125,9 @@ func (b *bench) agentSide(ctx context.Context, layout string) (r agentResult, er
 	if _, err := kubectl("agent-apply-"+layout, "apply", "--server-side", "-f", decl); err != nil {
 		return r, err
 	}
+	if b.profile {
+		defer cpuProfile(ctx, agent.addr, time.Minute, b.run.logDir, "agent-"+layout+"-sync.pprof", b.progress)()
+	}
 	if _, err := kubectl("agent-wait-"+layout, "wait", "--for=condition=Ready", "applications", "--all", "-n", agentNamespace,
 		"--timeout="+b.timeout.String()); err != nil {
 		return r, err
@@ -163,6 +166,9 @@ func (b *bench) agentSide(ctx context.Context, layout string) (r agentResult, er
 		return r, err
 	}
 	b.step("agent (%s): counting API writes for %s with nothing changed (drift checks every %s)", layout, noopWindow, agentDrift)
+	if b.profile {
+		defer cpuProfile(ctx, agent.addr, 2*time.Minute, b.run.logDir, "agent-"+layout+"-quiet.pprof", b.progress)()
+	}
 	counts, err := bc.meter.during(ctx, func() error {
 		select {
 		case <-ctx.Done():
@@ -284,7 +290,9 @@ func writeDeclarations(path, url, layout string, files []string) (int, error) {
 type runningAgent struct {
 	cmd    *exec.Cmd
 	rusage string
-	done   chan error
+	// addr serves the agent's metrics and profiles with -profile.
+	addr string
+	done chan error
 }
 
 func (b *bench) startAgent(ctx context.Context, layout, kubeconfig string) (*runningAgent, error) {
@@ -293,9 +301,17 @@ func (b *bench) startAgent(ctx context.Context, layout, kubeconfig string) (*run
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, b.run.time, "-v", "-o", rusage, b.gitops, "agent", "--kubeconfig", kubeconfig,
+	args := []string{"agent", "--kubeconfig", kubeconfig,
 		"-n", agentNamespace, "--interval", agentInterval.String(), "--drift-interval", agentDrift.String(),
-		"--image-interval", "0", "--timeout", b.timeout.String())
+		"--image-interval", "0", "--timeout", b.timeout.String()}
+	var addr string
+	if b.profile {
+		if addr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--metrics-addr", addr, "--pprof")
+	}
+	cmd := exec.CommandContext(ctx, b.run.time, append([]string{"-v", "-o", rusage, b.gitops}, args...)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, &stampWriter{w: stderr, start: time.Now()}
 	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(b.work, "agent-cache-"+layout))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -303,7 +319,7 @@ func (b *bench) startAgent(ctx context.Context, layout, kubeconfig string) (*run
 		stderr.Close()
 		return nil, err
 	}
-	a := &runningAgent{cmd: cmd, rusage: rusage, done: make(chan error, 1)}
+	a := &runningAgent{cmd: cmd, rusage: rusage, addr: addr, done: make(chan error, 1)}
 	go func() {
 		a.done <- cmd.Wait()
 		stderr.Close()

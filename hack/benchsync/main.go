@@ -20,14 +20,15 @@ func main() {
 	timeBin := flag.String("time", "/usr/bin/time", "GNU time")
 	timeout := flag.Duration("timeout", 30*time.Minute, "how long the Deployments may take to become Available")
 	sides := flag.String("sides", "kubectl,gitops", "the sides to run, comma-separated: kubectl, gitops, agent-each (the agent, a source per file), agent-one (the agent, one source)")
+	profile := flag.Bool("profile", false, "record CPU profiles of the agent (60 s of its first sync, 120 s of the quiet window) into WORK/logs")
 	work := flag.String("work", "", "directory for logs, rendered objects and Git data (default: a temporary one, removed)")
 	flag.Parse()
 	if *apps == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: benchsync -apps DIR [-bin bin/kubectl-gitops] [-time /usr/bin/time] [-timeout 30m] [-work DIR]")
+		fmt.Fprintln(os.Stderr, "usage: benchsync -apps DIR [-bin bin/kubectl-gitops] [-time /usr/bin/time] [-timeout 30m] [-sides S] [-profile] [-work DIR]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, *bin, *apps, *timeBin, *timeout, *work, strings.Split(*sides, ","))
+	err := run(ctx, *bin, *apps, *timeBin, *timeout, *work, strings.Split(*sides, ","), *profile)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchsync:", err)
@@ -35,7 +36,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, bin, apps, timeBin string, timeout time.Duration, work string, sides []string) error {
+func run(ctx context.Context, bin, apps, timeBin string, timeout time.Duration, work string, sides []string, profile bool) error {
 	run := map[string]bool{}
 	for _, s := range sides {
 		if s != "kubectl" && s != "gitops" && s != "agent-each" && s != "agent-one" {
@@ -63,6 +64,7 @@ func run(ctx context.Context, bin, apps, timeBin string, timeout time.Duration, 
 		timeout:  timeout,
 		work:     work,
 		progress: os.Stderr,
+		profile:  profile,
 	}
 	if err := os.MkdirAll(b.run.logDir, 0o755); err != nil {
 		return err

@@ -28,6 +28,8 @@ type bench struct {
 	// work holds the logs and the Git cache.
 	work     string
 	progress io.Writer
+	// profile has the agent serve pprof and records its CPU profiles.
+	profile bool
 }
 
 // sideResult is what one side measured.

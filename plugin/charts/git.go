@@ -66,7 +66,7 @@ func (p *Provider) fetchGit(ctx context.Context, ref helm.ChartRef, auth source.
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(co.Dir)
+	defer co.Close()
 	dir := filepath.Join(co.Dir, filepath.FromSlash(rel))
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {

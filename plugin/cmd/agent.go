@@ -19,6 +19,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/agent"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
 
@@ -56,6 +57,8 @@ type AgentOptions struct {
 	// ReusePort lets replicas on one node's host network share the health
 	// and metrics ports.
 	ReusePort bool
+	// Profiling serves Go's /debug/pprof/ beside /metrics.
+	Profiling bool
 
 	// Filled by Complete: the namespace of the Applications, "" for all.
 	appNamespace string
@@ -108,6 +111,7 @@ func NewCmdAgent(streams IOStreams) *cobra.Command {
 	f.DurationVar(&o.ImageInterval, "image-interval", time.Minute,
 		"how often to run image automation (`image update` on the Applications' sources, then a sync of what it pushed); 0 turns it off")
 	f.BoolVar(&o.ReusePort, "reuse-port", false, "share the health and metrics ports with other replicas on the node (SO_REUSEPORT; install sets it with --host-network)")
+	f.BoolVar(&o.Profiling, "pprof", false, "also serve Go's profiles on --metrics-addr under /debug/pprof/")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "act only while holding the leader Lease, so one of several replicas applies")
 	f.StringVar(&o.LeaderElectionID, "leader-election-id", "kubectl-gitops-agent", "name of the leader Lease")
 	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader Lease (default $POD_NAMESPACE)")
@@ -145,6 +149,8 @@ func (o *AgentOptions) Validate() error {
 		return errors.New("--image-interval must not be negative")
 	case o.Concurrent < 1:
 		return fmt.Errorf("--concurrent %d: want at least 1", o.Concurrent)
+	case o.Profiling && o.MetricsAddr == "":
+		return errors.New("--pprof needs --metrics-addr, where the profiles are served")
 	case o.LeaderElect && o.LeaderElectionNamespace == "":
 		return errors.New("--leader-elect needs --leader-election-namespace (or $POD_NAMESPACE)")
 	}
@@ -165,7 +171,9 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster client: %w", err)
 	}
-	loop, applier, err := o.SourceOptions.pullLoop(client, pullSettings{o.Timeout, o.AllowEmpty, o.Interval, o.DriftInterval})
+	trees := &source.Trees{}
+	defer trees.Close()
+	loop, applier, err := o.SourceOptions.pullLoop(client, pullSettings{o.Timeout, o.AllowEmpty, o.Interval, o.DriftInterval, trees})
 	if err != nil {
 		return err
 	}
@@ -194,7 +202,8 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 		if srv.addr == "" {
 			continue
 		}
-		at, stop, err := agent.Serve(srv.addr, srv.ready, srv.metrics, o.ReusePort)
+		at, stop, err := agent.Serve(srv.addr, agent.Endpoints{Ready: srv.ready, Metrics: srv.metrics,
+			Profiling: o.Profiling && srv.metrics != nil, ReusePort: o.ReusePort})
 		if err != nil {
 			return fmt.Errorf("%s on %s: %w", srv.what, srv.addr, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // Exit statuses of diff.
@@ -65,7 +66,9 @@ func (o *DiffOptions) Validate() error {
 
 // Run diffs; it returns an ExitError with DiffFound when anything differs.
 func (o *DiffOptions) Run(ctx context.Context) error {
-	srcs, w, err := o.prepare()
+	trees := &source.Trees{}
+	defer trees.Close()
+	srcs, w, err := o.prepare(trees)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/internal/testbin"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
+	"github.com/oamgitops/kubectl-gitops/test/helmrepo"
 	"github.com/oamgitops/kubectl-gitops/test/registry"
 )
 
@@ -34,6 +35,8 @@ type imageSeed struct {
 	repo  *gitserver.Repo
 	reg   *registry.Server
 	image string
+	// gitURL is the config repo's URL on the Git server.
+	gitURL string
 }
 
 // newImageSeed builds the fixture; edit changes the seed files' text
@@ -44,7 +47,7 @@ func newImageSeed(t *testing.T, edit func(name, text string) string) *imageSeed 
 	s.image = s.reg.Repository("testapp")
 	s.reg.MustPush(t, "testapp", oldTag, "master-0a1b2c3-1699999999", "master-eeeeeee-1700000900.sig", "feature-1234567-1800000000")
 	srv := gitserver.Start(t, gitserver.Options{Username: gitUser, Password: gitPassword})
-	s.repo = srv.MustCreate(t, "config")
+	s.repo, s.gitURL = srv.MustCreate(t, "config"), srv.URL("config")
 	s.repo.MustCopyTree(t, "../../testdata/seed-repo")
 	files := map[string]string{}
 	for _, name := range []string{"clusters/apps.yaml", "apps/my-app.yaml"} {
@@ -63,6 +66,29 @@ func newImageSeed(t *testing.T, edit func(name, text string) string) *imageSeed 
 	s.repo.MustCommit(t, "seed")
 	s.repo.MustPush(t)
 	return s
+}
+
+// addInfra commits the seed's infrastructure for namespace ns:
+// clusters/infra.yaml pointing at the config repo and the MySQL
+// operator's chart in a Helm repository of the test.
+func (s *imageSeed) addInfra(t *testing.T, ns string) {
+	t.Helper()
+	charts := helmrepo.Start(t, helmrepo.Options{Charts: []string{"../../testdata/charts/mysql-operator"}})
+	files := map[string]string{}
+	for name, url := range map[string][2]string{
+		"clusters/infra.yaml":       {"url: http://127.0.0.1:0/config.git", "url: " + s.gitURL},
+		"infrastructure/mysql.yaml": {"url: http://127.0.0.1:0/charts", "url: " + charts.URL()},
+	} {
+		data, err := os.ReadFile(filepath.Join(s.repo.Work, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.ReplaceAll(string(data), url[0], url[1])
+		files[name] = strings.ReplaceAll(text, "namespace: default", "namespace: "+ns)
+	}
+	s.repo.MustWriteFiles(t, files)
+	s.repo.MustCommit(t, "infrastructure")
+	s.repo.MustPush(t)
 }
 
 // dockerConfig writes a docker config with the registry's credentials

@@ -21,8 +21,8 @@ import (
 )
 
 // The walkthrough in pull mode with the agent as a Pod on the real node,
-// from the image this repository builds: install, apply the Application,
-// wait for Ready, a commit reaches the cluster, the agent Pod deleted
+// from the image this repository builds: install, apply the infra and
+// apps Applications, wait for Ready (the operator before the MysqlCluster), a commit reaches the cluster, the agent Pod deleted
 // loses nothing, uninstall leaves the workloads.
 func TestPullModeOnRealNode(t *testing.T) {
 	ns := env.NewNamespace(t)
@@ -84,17 +84,26 @@ func TestPullModeOnRealNode(t *testing.T) {
 	seedRepo := newImageSeed(t, func(name, text string) string {
 		return strings.Replace(clusterSecrets(ns)(name, text), "pullInterval: 1m", "pullInterval: 3s", 1)
 	})
+	seedRepo.addInfra(t, ns)
 	seedRepo.createSecrets(ctx, t, ns)
 	repo := seedRepo.repo
-	kubectl(t, "apply", "-f", filepath.Join(repo.Work, "clusters/apps.yaml"))
-	kubectl(t, "wait", "--for=condition=Ready", "applications", "--all", "-n", ns, "--timeout=180s")
+	kubectl(t, "apply", "-f", filepath.Join(repo.Work, "clusters/infra.yaml"), "-f", filepath.Join(repo.Work, "clusters/apps.yaml"))
+	kubectl(t, "wait", "--for=condition=Ready", "applications", "--all", "-n", ns, "--timeout=240s")
+	infraInOrder(ctx, t, ns)
 	if msg := hostIs(ctx, ns, "testsvc.example.com")(); msg != "" {
 		t.Fatalf("after Ready: %s", msg)
 	}
 	table := gitops(t, repo.Work, "ls", "-n", ns)
-	if !regexp.MustCompile(`(?m)^apps\s+apps\s+kustomize\s+running\s+healthy\s+main@sha1:`).MatchString(table.Stdout) ||
-		!regexp.MustCompile(`(?m)^my-app\s+my-server\s+webservice\s+.*running\s+healthy`).MatchString(table.Stdout) {
-		t.Errorf("kubectl gitops ls:\n%s%s", table.Stdout, table.Stderr)
+	for _, row := range []string{
+		`^apps\s+apps\s+kustomize\s+running\s+healthy\s+main@sha1:`,
+		`^infra\s+database-config\s+kustomize\s+running\s+healthy\s+main@sha1:`,
+		`^my-app\s+my-server\s+webservice\s+.*running\s+healthy`,
+		`^mysql\s+mysql-controller\s+helm\s+running\s+healthy`,
+		`^└─\s+mysql-cluster\s+raw\s+running\s+healthy`,
+	} {
+		if !regexp.MustCompile(`(?m)` + row).MatchString(table.Stdout) {
+			t.Errorf("kubectl gitops ls lacks a row matching %s:\n%s%s", row, table.Stdout, table.Stderr)
+		}
 	}
 
 	// A commit reaches the cluster.

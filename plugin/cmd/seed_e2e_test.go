@@ -133,26 +133,7 @@ func TestSeedSyncAndDiff(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, res.Stdout)
 		}
 	}
-	op, err := env.Client.AppsV1().Deployments("default").Get(ctx, "mysql-operator", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	available := condition(op, appsv1.DeploymentAvailable)
-	if available == nil || available.Status != corev1.ConditionTrue {
-		t.Fatalf("mysql-operator not Available after sync: %+v", op.Status.Conditions)
-	}
-	dyn, err := dynamic.NewForConfig(env.RESTConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mc, err := dyn.Resource(schema.GroupVersionResource{Group: "mysql.presslabs.org", Version: "v1alpha1", Resource: "mysqlclusters"}).
-		Namespace("default").Get(ctx, "mysql-cluster", metav1.GetOptions{})
-	if err != nil {
-		t.Fatalf("MysqlCluster: %v", err)
-	}
-	if created := mc.GetCreationTimestamp(); created.Before(&available.LastTransitionTime) {
-		t.Errorf("MysqlCluster created at %s, before the operator became Available at %s", created, available.LastTransitionTime)
-	}
+	infraInOrder(ctx, t, "default")
 
 	res = gitops(t, repo.Work, "sync", "clusters/apps.yaml")
 	mustSucceed(t, res, "sync clusters/apps.yaml")
@@ -258,6 +239,32 @@ func TestSeedSyncAndDiff(t *testing.T) {
 	}
 	if host := ingressHost(ctx, t); host != "shop.example.com" {
 		t.Errorf("ingress host after sync %q", host)
+	}
+}
+
+// infraInOrder checks the seed's infrastructure in ns: the MySQL
+// operator Available, and the MysqlCluster created only after it was.
+func infraInOrder(ctx context.Context, t *testing.T, ns string) {
+	t.Helper()
+	op, err := env.Client.AppsV1().Deployments(ns).Get(ctx, "mysql-operator", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	available := condition(op, appsv1.DeploymentAvailable)
+	if available == nil || available.Status != corev1.ConditionTrue {
+		t.Fatalf("mysql-operator not Available after sync: %+v", op.Status.Conditions)
+	}
+	dyn, err := dynamic.NewForConfig(env.RESTConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, err := dyn.Resource(schema.GroupVersionResource{Group: "mysql.presslabs.org", Version: "v1alpha1", Resource: "mysqlclusters"}).
+		Namespace(ns).Get(ctx, "mysql-cluster", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("MysqlCluster: %v", err)
+	}
+	if created := mc.GetCreationTimestamp(); created.Before(&available.LastTransitionTime) {
+		t.Errorf("MysqlCluster created at %s, before the operator became Available at %s", created, available.LastTransitionTime)
 	}
 }
 

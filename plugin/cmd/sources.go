@@ -195,7 +195,8 @@ func credentials(client kubernetes.Interface) reconcile.CredentialsFunc {
 // walker builds the Walker of a command, reading the cluster version for
 // rendering unless --cluster-version gives one.
 // prepare resolves the sources and the walker that syncs or diffs them.
-func (o *SourceOptions) prepare() ([]reconcile.Source, *reconcile.Walker, error) {
+// The walker's checkouts are shared through trees, which the caller closes.
+func (o *SourceOptions) prepare(trees *source.Trees) ([]reconcile.Source, *reconcile.Walker, error) {
 	srcs, err := o.sources()
 	if err != nil {
 		return nil, nil, err
@@ -204,14 +205,14 @@ func (o *SourceOptions) prepare() ([]reconcile.Source, *reconcile.Walker, error)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster client: %w", err)
 	}
-	w, err := o.walker(client)
+	w, err := o.walker(client, trees)
 	if err != nil {
 		return nil, nil, err
 	}
 	return srcs, w, nil
 }
 
-func (o *SourceOptions) walker(client kubernetes.Interface) (*reconcile.Walker, error) {
+func (o *SourceOptions) walker(client kubernetes.Interface, trees *source.Trees) (*reconcile.Walker, error) {
 	version := o.ClusterVersion
 	if version == "" {
 		v, err := client.Discovery().ServerVersion()
@@ -235,5 +236,7 @@ func (o *SourceOptions) walker(client kubernetes.Interface) (*reconcile.Walker, 
 		Values: charts.ClusterValues(client), Progress: o.ErrOut}); err != nil {
 		return nil, err
 	}
-	return &reconcile.Walker{Build: opts, Fetch: source.DefaultOptions(), Credentials: credentials(client), Progress: o.ErrOut}, nil
+	fetch := source.DefaultOptions()
+	fetch.Trees = trees // sources on one repository read one checkout of a commit
+	return &reconcile.Walker{Build: opts, Fetch: fetch, Credentials: credentials(client), Progress: o.ErrOut}, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // SyncOptions syncs a source (and its nested sources) into a cluster once.
@@ -73,7 +74,9 @@ func (o *SyncOptions) syncer() (*reconcile.Syncer, error) {
 
 // Run syncs.
 func (o *SyncOptions) Run(ctx context.Context) error {
-	srcs, w, err := o.prepare()
+	trees := &source.Trees{}
+	defer trees.Close()
+	srcs, w, err := o.prepare(trees)
 	if err != nil {
 		return err
 	}

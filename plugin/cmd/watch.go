@@ -16,6 +16,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
 
@@ -116,7 +117,9 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster client: %w", err)
 	}
-	loop, _, err := o.SourceOptions.pullLoop(client, pullSettings{o.Timeout, o.AllowEmpty, o.Interval, o.DriftInterval})
+	trees := &source.Trees{}
+	defer trees.Close()
+	loop, _, err := o.SourceOptions.pullLoop(client, pullSettings{o.Timeout, o.AllowEmpty, o.Interval, o.DriftInterval, trees})
 	if err != nil {
 		return err
 	}
@@ -167,12 +170,14 @@ type pullSettings struct {
 	timeout                 time.Duration
 	allowEmpty              bool
 	interval, driftInterval time.Duration
+	// trees shares the checkouts of a commit; the caller closes it.
+	trees *source.Trees
 }
 
 // pullLoop builds the watch loop watch and agent run (without tasks), and
 // the Applier its syncs use.
 func (o SourceOptions) pullLoop(client kubernetes.Interface, s pullSettings) (*watch.Loop, *apply.Applier, error) {
-	w, err := o.walker(client)
+	w, err := o.walker(client, s.trees)
 	if err != nil {
 		return nil, nil, err
 	}

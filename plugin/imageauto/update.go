@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
@@ -127,12 +126,12 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 	}
 	spec := source.Spec{Name: src.Git.Name, URL: src.Git.URL, Ref: src.Git.Ref, Auth: auth}
 	fetch := u.Fetch
-	fetch.WorkDir = ""
+	fetch.WorkDir, fetch.Trees = "", nil // the update writes into the files
 	co, err := source.Fetch(ctx, spec, fetch)
 	if err != nil {
 		return fail(err)
 	}
-	defer os.RemoveAll(co.Dir)
+	defer co.Close()
 	res.Revision = co.Revision
 	progress("fetched %s", co.Revision)
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -53,7 +52,8 @@ type Walker struct {
 	// Build configures each build. Build.Render is required.
 	Build build.Options
 	// Fetch configures each fetch; WorkDir is ignored (each fetch gets a
-	// new temporary directory, removed after the visit).
+	// new temporary directory, or with Fetch.Trees a shared read-only one,
+	// given up after the visit).
 	Fetch source.Options
 	// Credentials reads a source's credentials. Nil means none.
 	Credentials CredentialsFunc
@@ -134,14 +134,14 @@ func (w *Walker) one(ctx context.Context, s Source, known string) (*Built, []Sou
 	}
 	opts := w.Fetch
 	opts.WorkDir = ""
-	co, err := source.Fetch(ctx, source.Spec{Name: s.Name, URL: s.URL, Ref: s.Ref, Auth: auth}, opts)
+	co, err := source.Fetch(ctx, source.Spec{Name: s.Name, URL: s.URL, Ref: s.Ref, Auth: auth, Known: known}, opts)
 	if err != nil {
 		if s.Origin == "" {
 			return nil, nil, err // it names the source and its URL
 		}
 		return nil, nil, fmt.Errorf("%s: %w", s.Origin, err)
 	}
-	defer os.RemoveAll(co.Dir)
+	defer co.Close()
 	if known != "" && co.Revision == known {
 		return &Built{Source: s, Revision: co.Revision}, nil, errUnchanged
 	}

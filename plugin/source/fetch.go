@@ -24,6 +24,10 @@ type Spec struct {
 	Ref Ref
 	// Auth holds the credentials. Default: none.
 	Auth Auth
+	// Known is a revision the caller already has: when Ref resolves to
+	// it, Fetch writes no files and returns a Checkout with an empty Dir
+	// (a pull that finds nothing new costs no checkout).
+	Known string
 }
 
 // Options configures Fetch. Zero fields take their defaults.
@@ -34,8 +38,11 @@ type Options struct {
 	// beyond it are removed after each fetch. Default: 32.
 	MaxCacheEntries int
 	// WorkDir receives the checked-out files; it must be absent or empty.
-	// Default: a new temporary directory, which the caller removes.
+	// Default: a new temporary directory, which Checkout.Close removes.
 	WorkDir string
+	// Trees, when set and WorkDir is empty, shares one read-only checkout
+	// per commit among the fetches that set it.
+	Trees *Trees
 	// Timeout bounds the whole fetch, including waiting for the cache lock.
 	// Default: 5 minutes.
 	Timeout time.Duration
@@ -75,6 +82,22 @@ type Checkout struct {
 	Revision string
 	// CacheDir is the cached bare clone the files came from.
 	CacheDir string
+
+	release func() // gives up a shared tree; nil for a directory of its own
+	owned   bool   // Dir is a temporary directory of this checkout's
+}
+
+// Close gives the files up: a shared tree is released, a temporary
+// directory removed. A WorkDir the caller named stays.
+func (c *Checkout) Close() error {
+	if c.release != nil {
+		c.release()
+		return nil
+	}
+	if c.owned {
+		return os.RemoveAll(c.Dir)
+	}
+	return nil
 }
 
 // FS returns the checked-out files as a file system.
@@ -120,7 +143,7 @@ func Fetch(ctx context.Context, spec Spec, opts Options) (*Checkout, error) {
 	if err != nil {
 		return nil, fail("cache", err)
 	}
-	co, err := fetchLocked(ctx, entry, cleanURL, spec.Ref, method, auth.CAFile, opts.WorkDir)
+	co, err := fetchLocked(ctx, entry, cleanURL, spec, method, auth.CAFile, opts)
 	release()
 	if err != nil {
 		var op *opError
@@ -130,6 +153,7 @@ func Fetch(ctx context.Context, spec Spec, opts Options) (*Checkout, error) {
 		return nil, fail("fetch", err)
 	}
 	if err := c.prune(ctx, entry); err != nil {
+		co.Close()
 		return nil, fail("cache", err)
 	}
 	return co, nil
@@ -145,7 +169,8 @@ func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
 
 func (e *opError) Unwrap() error { return e.err }
 
-func fetchLocked(ctx context.Context, entry, url string, ref Ref, method transport.AuthMethod, ca []byte, workDir string) (*Checkout, error) {
+func fetchLocked(ctx context.Context, entry, url string, spec Spec, method transport.AuthMethod, ca []byte, opts Options) (*Checkout, error) {
+	ref := spec.Ref
 	bare := filepath.Join(entry, "repo.git")
 	repo, err := git.PlainOpen(bare)
 	if errors.Is(err, git.ErrRepositoryNotExists) {
@@ -187,11 +212,23 @@ func fetchLocked(ctx context.Context, entry, url string, ref Ref, method transpo
 	if err != nil {
 		return nil, &opError{"resolve", err}
 	}
-	dir, err := writeTree(commit, workDir)
+	co := &Checkout{Commit: commit.Hash.String(), Revision: revision, CacheDir: bare}
+	if spec.Known != "" && revision == spec.Known {
+		return co, nil
+	}
+	if opts.Trees != nil && opts.WorkDir == "" {
+		co.Dir, co.release, err = opts.Trees.acquire(co.Commit, func(dir string) error {
+			_, err := writeTree(commit, dir)
+			return err
+		})
+	} else {
+		co.Dir, err = writeTree(commit, opts.WorkDir)
+		co.owned = opts.WorkDir == ""
+	}
 	if err != nil {
 		return nil, &opError{"checkout", err}
 	}
-	return &Checkout{Dir: dir, Commit: commit.Hash.String(), Revision: revision, CacheDir: bare}, nil
+	return co, nil
 }
 
 // endpoint parses spec.URL, moving any credentials in it into the returned

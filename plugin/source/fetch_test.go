@@ -205,3 +205,31 @@ func TestFetchAuth(t *testing.T) {
 		})
 	}
 }
+
+// A fetch that resolves to the revision the caller knows writes nothing.
+func TestFetchKnownRevisionWritesNothing(t *testing.T) {
+	f := newFixture(t)
+	opts := Options{CacheDir: t.TempDir()}
+	for _, tc := range []struct {
+		known   string
+		wantDir bool
+	}{
+		{"main@sha1:" + f.c3, false},
+		{"main@sha1:" + f.c2, true},
+		{"", true},
+	} {
+		co, err := Fetch(context.Background(), Spec{URL: f.srv.URL("app"), Ref: Ref{Branch: "main"}, Auth: f.auth(), Known: tc.known}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if co.Revision != "main@sha1:"+f.c3 || (co.Dir != "") != tc.wantDir {
+			t.Errorf("known %q: revision %s, dir %q; want main@sha1:%s and a dir: %v", tc.known, co.Revision, co.Dir, f.c3, tc.wantDir)
+		}
+		if tc.wantDir && readApp(t, co) != "v: 3\n" {
+			t.Errorf("known %q: files of the wrong commit", tc.known)
+		}
+		if err := co.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -43,7 +42,8 @@ type UpdateFunc func(ctx context.Context, co *Checkout) (*Commit, error)
 
 // PushOptions configures CommitAndPush. Zero fields take their defaults.
 type PushOptions struct {
-	// Options configures each fetch (cache, timeout); WorkDir is ignored.
+	// Options configures each fetch (cache, timeout); WorkDir and Trees
+	// are ignored.
 	// Timeout also bounds each push.
 	Options
 	// Branch receives the commit. Default: the branch spec.Ref follows.
@@ -136,7 +136,7 @@ func CommitAndPush(ctx context.Context, spec Spec, opts PushOptions, update Upda
 	}
 	if t.branch != t.base {
 		if ownFirst {
-			os.RemoveAll(first.Dir)
+			first.Close()
 		}
 		first, ownFirst = nil, false
 	}
@@ -154,7 +154,7 @@ func CommitAndPush(ctx context.Context, spec Spec, opts PushOptions, update Upda
 		first = nil
 		c, err := update(ctx, co)
 		if owned {
-			os.RemoveAll(co.Dir)
+			co.Close()
 		}
 		res.Base, res.BaseRevision = co.Commit, co.Revision
 		if err != nil {
@@ -206,9 +206,10 @@ func (t pushTarget) checkout(ctx context.Context, spec Spec, opts Options) (*Che
 	return co, "", nil
 }
 
-// withoutWorkDir makes each fetch write a new temporary directory.
+// withoutWorkDir makes each fetch write a new temporary directory of its
+// own, never a shared tree: the update writes into it.
 func withoutWorkDir(o Options) Options {
-	o.WorkDir = ""
+	o.WorkDir, o.Trees = "", nil
 	return o
 }
 
