@@ -26,23 +26,13 @@ func (a *Applier) prune(ctx context.Context, s *applySet, prev previousSet, appl
 		keep[objKey{Group: e.ObjMetadata.GroupKind.Group, Kind: e.ObjMetadata.GroupKind.Kind,
 			Namespace: e.ObjMetadata.Namespace, Name: e.ObjMetadata.Name}] = true
 	}
-	var stale, kept []*unstructured.Unstructured
-	for _, gk := range sortedGroupKinds(prev.groupKinds) {
-		members, err := a.listMembers(ctx, s, gk, prev.namespaces)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range members {
-			switch {
-			case keep[keyOf(m)]:
-			case m.GetAnnotations()[PruneAnnotation] == PruneDisabled:
-				kept = append(kept, m)
-				applied.Add(ssa.ChangeSetEntry{ObjMetadata: object.UnstructuredToObjMetadata(m),
-					GroupVersion: m.GroupVersionKind().Version, Subject: subject(m), Action: ssa.SkippedAction})
-			default:
-				stale = append(stale, m)
-			}
-		}
+	stale, kept, err := a.staleMembers(ctx, s, prev, keep)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range kept {
+		applied.Add(ssa.ChangeSetEntry{ObjMetadata: object.UnstructuredToObjMetadata(m),
+			GroupVersion: m.GroupVersionKind().Version, Subject: subject(m), Action: ssa.SkippedAction})
 	}
 	if len(stale) == 0 {
 		return kept, nil
@@ -53,6 +43,31 @@ func (a *Applier) prune(ctx context.Context, s *applySet, prev previousSet, appl
 		return kept, fmt.Errorf("prune: %w", err)
 	}
 	return kept, nil
+}
+
+// staleMembers are the members of the previous set not in keep: those to
+// delete, and those kept because their pruning is disabled. Apply prunes
+// them and Diff shows them, so the two never disagree.
+func (a *Applier) staleMembers(ctx context.Context, s *applySet, prev previousSet, keep map[objKey]bool) (stale, kept []*unstructured.Unstructured, err error) {
+	if !prev.exists {
+		return nil, nil, nil
+	}
+	for _, gk := range sortedGroupKinds(prev.groupKinds) {
+		members, err := a.listMembers(ctx, s, gk, prev.namespaces)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, m := range members {
+			switch {
+			case keep[keyOf(m)]:
+			case m.GetAnnotations()[PruneAnnotation] == PruneDisabled:
+				kept = append(kept, m)
+			default:
+				stale = append(stale, m)
+			}
+		}
+	}
+	return stale, kept, nil
 }
 
 // listMembers lists the objects of kind gk labelled as members of s, in

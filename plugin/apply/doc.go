@@ -42,4 +42,9 @@
 // state still holds that hash and every applied value is left alone. Any
 // other object goes through ssa's dry-run drift detection and is applied only
 // when the dry-run result differs from the live object.
+//
+// Diff is Apply's dry run: for the same objects and options it says what
+// Apply would create, configure and prune (the stale members found as
+// prune finds them), as unified diffs with Secret values masked, and
+// changes nothing.
 package apply

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
@@ -22,6 +23,10 @@ const (
 type DiffOptions struct {
 	SourceOptions
 	OutputOptions
+	// AllowEmpty shows a source that renders nothing pruning everything,
+	// as a sync with --allow-empty would; without it the diff fails as the
+	// sync would.
+	AllowEmpty bool
 }
 
 // NewCmdDiff builds `kubectl gitops diff SOURCE`.
@@ -49,6 +54,7 @@ func NewCmdDiff(streams IOStreams) *cobra.Command {
 	o.SourceOptions.addFlags(cmd.Flags())
 	o.SourceOptions.addBuildFlags(cmd.Flags())
 	o.OutputOptions.addFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&o.AllowEmpty, "allow-empty", false, "show a source that renders no objects pruning everything it applied before, as sync --allow-empty would")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: DiffError, Err: err} })
 	return cmd
 }
@@ -72,15 +78,14 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	differ, err := reconcile.NewDiffer(o.restConfig)
+	syncer, err := (&SyncOptions{SourceOptions: o.SourceOptions, AllowEmpty: o.AllowEmpty}).syncer()
 	if err != nil {
 		return err
 	}
-	all := []reconcile.ObjectDiff{}
+	all := []apply.ObjectDiff{}
 	err = w.Walk(ctx, srcs, func(ctx context.Context, b *reconcile.Built) error {
-		diffs, err := differ.Diff(ctx, b.Objects, b.Source.Inventory(), b.Source.Prune)
+		diffs, err := syncer.Diff(ctx, b)
 		for _, d := range diffs {
-			d.Source = b.Source.Name
 			all = append(all, d)
 			if !o.machine() {
 				fmt.Fprintf(o.Out, "# %s %s (source %s)\n%s", d.Subject, d.Action, b.Source.Name, d.Diff)

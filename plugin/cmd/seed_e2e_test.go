@@ -18,6 +18,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/internal/testbin"
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 	"github.com/oamgitops/kubectl-gitops/test/helmrepo"
@@ -223,7 +224,7 @@ func TestSeedSyncAndDiff(t *testing.T) {
 		t.Errorf("diff shows the unchanged Deployment:\n%s", res.Stdout)
 	}
 	res = gitops(t, repo.Work, "diff", "clusters/apps.yaml", "-o", "yaml")
-	var diffs []reconcile.ObjectDiff
+	var diffs []apply.ObjectDiff
 	if err := sigsyaml.Unmarshal([]byte(res.Stdout), &diffs); err != nil || res.Code != 1 {
 		t.Fatalf("diff -o yaml: exit %d, %v\n%s\n%s", res.Code, err, res.Stdout, res.Stderr)
 	}

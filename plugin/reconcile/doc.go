@@ -1,6 +1,7 @@
 // Package reconcile wires the plugin's pieces into one pass over a source:
 // fetch it (plugin/source), build it (plugin/build), then hand the objects
-// to a visitor (an apply for sync, a server-side dry-run diff for diff).
+// to a visitor: Syncer.Sync applies them, Syncer.Diff asks the applier what
+// the same apply would do (plugin/apply's Diff), so diff and sync agree.
 //
 // A Source is a Git repository, a ref and a path, with the Secret holding
 // its credentials. Sources come from flags, or from OAM Applications whose
@@ -10,8 +11,9 @@
 // detection on URL, ref and path:
 //
 //	w := reconcile.Walker{Build: buildOpts, Credentials: creds, Progress: os.Stderr}
-//	err := w.Walk(ctx, roots, func(ctx context.Context, s reconcile.Built) error {
-//		// s.Source, s.Checkout.Revision, s.Objects
-//		return nil
+//	err := w.Walk(ctx, roots, func(ctx context.Context, b *reconcile.Built) error {
+//		// b.Source, b.Revision, b.Objects
+//		_, err := syncer.Sync(ctx, b)
+//		return err
 //	})
 package reconcile

@@ -58,10 +58,10 @@ type Syncer struct {
 	Options SyncOptions
 }
 
-// Sync applies b. The result lists what was done also when it fails.
-func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
-	inv := b.Source.Inventory()
-	opts := apply.DefaultApplyOptions(inv)
+// applyOptions are the applier's options for b, the same for Sync and
+// Diff.
+func (s *Syncer) applyOptions(b *Built) apply.ApplyOptions {
+	opts := apply.DefaultApplyOptions(b.Source.Inventory())
 	opts.Prune = b.Source.Prune
 	opts.AllowEmpty = s.Options.AllowEmpty
 	if s.Options.WaveTimeout > 0 {
@@ -78,6 +78,23 @@ func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
 	if b.Definitions != nil {
 		opts.Health = apply.DefinitionHealth(b.Definitions)
 	}
+	return opts
+}
+
+// Diff says what Sync would do to b, changing nothing: the same objects
+// and options go to the applier's Diff.
+func (s *Syncer) Diff(ctx context.Context, b *Built) ([]apply.ObjectDiff, error) {
+	diffs, err := s.Applier.Diff(ctx, b.Objects, s.applyOptions(b))
+	for i := range diffs {
+		diffs[i].Source = b.Source.Name
+	}
+	return diffs, err
+}
+
+// Sync applies b. The result lists what was done also when it fails.
+func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
+	inv := b.Source.Inventory()
+	opts := s.applyOptions(b)
 	opts.Progress = func(e apply.WaveEvent) {
 		if e.Waves < 2 {
 			return // one wave: the lines around it say it all
