@@ -3,9 +3,8 @@ package agent
 import (
 	"sort"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 )
 
 // SetApplication takes a created or updated Application: the sources it
@@ -99,7 +98,7 @@ func (c *Controller) release(app, sourceKey string) {
 
 // sourcesOf are the tracked sources of st in component order, with what
 // their last step left.
-func (c *Controller) sourcesOf(st *appState) ([]reconcile.Source, map[int]snapshot, bool) {
+func (c *Controller) sourcesOf(st *appState) ([]source.Declaration, map[int]snapshot, bool) {
 	snaps := map[int]snapshot{}
 	observed := true
 	for _, s := range st.decl.roots {
@@ -119,7 +118,7 @@ func (c *Controller) sourcesOf(st *appState) ([]reconcile.Source, map[int]snapsh
 // sourceKey is the queue key of a source: its namespace (which holds its
 // inventory and Secret), repository, ref and path. Two Applications of one
 // namespace declaring the same source share it.
-func sourceKey(s reconcile.Source) string { return s.Namespace + "|" + s.Key() }
+func sourceKey(s source.Declaration) string { return s.Namespace + "|" + s.Key() }
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

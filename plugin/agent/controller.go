@@ -17,6 +17,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
 
@@ -80,7 +81,7 @@ type Controller struct {
 // item is a queue key: a source to step or an Application whose status
 // to write.
 type item struct {
-	source string // a reconcile.Source key
+	source string // a source.Declaration key
 	app    string // namespace/name
 }
 
@@ -97,14 +98,14 @@ type appState struct {
 
 // tracked is one declared source.
 type tracked struct {
-	src  reconcile.Source
+	src  source.Declaration
 	apps map[string]bool
 	// tree and observers are used only by the worker holding the key.
 	tree      *watch.Tree
 	observers []*observer
 	// pending is a new declaration and pullNow a request to fetch now, for
 	// the worker to take at its next step.
-	pending *reconcile.Source
+	pending *source.Declaration
 	pullNow bool
 	// steps counts the steps done; last is what the last one left.
 	steps int
@@ -264,10 +265,10 @@ func (c *Controller) stepSource(ctx context.Context, key string) {
 }
 
 // readInventories reads the records of srcs that have an inventory.
-func (c *Controller) readInventories(ctx context.Context, srcs []reconcile.Source) []apply.InventoryRecord {
+func (c *Controller) readInventories(ctx context.Context, srcs []source.Declaration) []apply.InventoryRecord {
 	out := []apply.InventoryRecord{}
 	for _, s := range srcs {
-		rec, err := c.o.Inventories.ReadInventory(ctx, s.Inventory())
+		rec, err := c.o.Inventories.ReadInventory(ctx, reconcile.InventoryOf(s))
 		if err == nil {
 			out = append(out, *rec)
 		}
@@ -277,7 +278,7 @@ func (c *Controller) readInventories(ctx context.Context, srcs []reconcile.Sourc
 
 // newTree starts the schedule of a source; its syncs are observed for
 // Events and metrics.
-func (c *Controller) newTree(key string, src reconcile.Source) (*watch.Tree, []*observer, error) {
+func (c *Controller) newTree(key string, src source.Declaration) (*watch.Tree, []*observer, error) {
 	loop := *c.o.Loop
 	drift := loop.DriftSyncer
 	if drift == nil {

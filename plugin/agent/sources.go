@@ -5,14 +5,14 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // declared is what one Application declares: its kustomize sources and
 // the same sources with their imageRepository blocks, or why it does not
 // parse.
 type declared struct {
-	roots  []reconcile.Source
+	roots  []source.Declaration
 	images []imageauto.Source
 	err    error
 }
@@ -25,7 +25,7 @@ func declaredBy(app *unstructured.Unstructured) declared {
 	if err != nil {
 		return declared{err: err}
 	}
-	roots, err := reconcile.FromApplications([]*yaml.RNode{node}, app.GetNamespace(), "")
+	roots, err := source.FromApplications([]*yaml.RNode{node}, app.GetNamespace(), "")
 	if err != nil {
 		return declared{err: err}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/status"
 )
 
@@ -52,8 +53,8 @@ func (c *Controller) writeStatus(ctx context.Context, key string) error {
 // last revision synced healthy, with every component it recorded and every
 // nested source), the kstatus conditions, observedGeneration, and the last
 // applied and attempted revisions.
-func applicationStatus(app *unstructured.Unstructured, parseErr error, roots []reconcile.Source, snaps map[int]snapshot, observedGen int64) map[string]any {
-	byIndex := map[int]reconcile.Source{}
+func applicationStatus(app *unstructured.Unstructured, parseErr error, roots []source.Declaration, snaps map[int]snapshot, observedGen int64) map[string]any {
+	byIndex := map[int]source.Declaration{}
 	for _, s := range roots {
 		byIndex[s.Index] = s
 	}
@@ -116,7 +117,7 @@ func applicationStatus(app *unstructured.Unstructured, parseErr error, roots []r
 
 // revisionOf is a source's revision in the status: alone when the
 // Application has one source, else after its component's name.
-func revisionOf(sources int, s reconcile.Source, rev string) string {
+func revisionOf(sources int, s source.Declaration, rev string) string {
 	if rev == "" || sources == 1 {
 		return rev
 	}
@@ -136,7 +137,7 @@ func nonEmpty(ss []string) []string {
 // sourceHealth says whether the source and its nested sources synced
 // healthy, from their inventory records: the message is the revision, or
 // what is not healthy.
-func sourceHealth(s reconcile.Source, records []apply.InventoryRecord) (bool, string) {
+func sourceHealth(s source.Declaration, records []apply.InventoryRecord) (bool, string) {
 	byInv := map[apply.Inventory]*apply.InventoryRecord{}
 	children := map[apply.Inventory][]*apply.InventoryRecord{}
 	for i := range records {
@@ -146,7 +147,7 @@ func sourceHealth(s reconcile.Source, records []apply.InventoryRecord) (bool, st
 			children[*r.Source.Parent] = append(children[*r.Source.Parent], r)
 		}
 	}
-	rec := byInv[s.Inventory()]
+	rec := byInv[reconcile.InventoryOf(s)]
 	if rec == nil {
 		return false, msgWaiting
 	}

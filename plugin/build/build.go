@@ -43,7 +43,7 @@ type Options struct {
 	// Root, when set, is the only tree the build reads: the checkout of
 	// the repository the directory is in. The directory itself, every path
 	// a kustomization names and every symlink must stay under it, or the
-	// build fails with ErrOutsideRoot before reading the file. Default:
+	// build fails with source.ErrOutsideRepository before reading the file. Default:
 	// none (a local build reads what its kustomizations name).
 	Root string
 	// Charts gets the charts of `helm` components (and the valuesFrom

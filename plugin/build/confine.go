@@ -8,13 +8,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
-
-// ErrOutsideRoot means a build was about to read a path outside
-// Options.Root: the directory itself, an entry a kustomization lists, or
-// a symlink resolving outside. Nothing outside is read.
-var ErrOutsideRoot = errors.New("leaves the repository")
 
 // confine decides which paths lie inside a root directory, with symlinks
 // resolved, and remembers the first path it refused.
@@ -39,7 +35,7 @@ func newConfine(root string) (*confine, error) {
 	return &confine{abs: abs, root: resolved}, nil
 }
 
-// check returns an ErrOutsideRoot error when p, cleaned and with the
+// check returns a source.ErrOutsideRepository error when p, cleaned and with the
 // symlinks of its existing part resolved, is not root or under it.
 func (c *confine) check(p string) error {
 	abs, err := filepath.Abs(p)
@@ -52,14 +48,14 @@ func (c *confine) check(p string) error {
 		lexical, inside = l, true
 	}
 	if !inside {
-		return c.refuse(fmt.Errorf("path %s %w", lexical, ErrOutsideRoot))
+		return c.refuse(fmt.Errorf("path %s %w", lexical, source.ErrOutsideRepository))
 	}
 	resolved, err := resolve(abs)
 	if err != nil {
 		return err
 	}
 	if _, inside := within(c.root, resolved); !inside {
-		return c.refuse(fmt.Errorf("path %s %w through a symlink", lexical, ErrOutsideRoot))
+		return c.refuse(fmt.Errorf("path %s %w through a symlink", lexical, source.ErrOutsideRepository))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/catalog"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 func configMap(name string) string {
@@ -40,7 +41,7 @@ func TestDirRefusesPathsOutsideRoot(t *testing.T) {
 		dir      string            // under repo/; "" is repo/app
 		noRoot   bool              // build without Options.Root
 		want     []string          // object names
-		wantErr  string            // substring; implies ErrOutsideRoot
+		wantErr  string            // substring; implies source.ErrOutsideRepository
 	}{
 		"resources inside": {
 			files: map[string]string{"repo/app/kustomization.yaml": "resources: [cm.yaml, ../base]\n", "repo/app/cm.yaml": configMap("a"),
@@ -160,8 +161,8 @@ func TestDirRefusesPathsOutsideRoot(t *testing.T) {
 			}
 			res, err := Dir(context.Background(), filepath.Join(tmp, "repo", dir), opts)
 			if tc.wantErr != "" {
-				if !errors.Is(err, ErrOutsideRoot) || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("Dir error = %v, want ErrOutsideRoot with %q", err, tc.wantErr)
+				if !errors.Is(err, source.ErrOutsideRepository) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Dir error = %v, want source.ErrOutsideRepository with %q", err, tc.wantErr)
 				}
 				if strings.Contains(err.Error(), secretMark) {
 					t.Errorf("error shows what is outside: %v", err)

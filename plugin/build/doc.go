@@ -5,8 +5,8 @@
 //
 // With Options.Root set to the repository's checkout, the build reads
 // nothing outside it: a kustomization entry, a symlink or the directory
-// itself that leads out fails with ErrOutsideRoot before anything there is
-// read.
+// itself that leads out fails with plugin/source's ErrOutsideRepository
+// before anything there is read.
 //
 // With Options.Charts, `helm` components render from its chart cache: a
 // render that misses a chart (or a valuesFrom object to read from the

@@ -164,7 +164,7 @@ func TestHelmRepositoryAuth(t *testing.T) {
 	}
 	cases := map[string]struct {
 		secretRef string
-		creds     charts.CredentialsFunc
+		creds     source.CredentialsFunc
 		want      string
 	}{
 		"credentials":     {secretRef: "good", creds: creds},

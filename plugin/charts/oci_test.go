@@ -57,7 +57,7 @@ func TestOCIRegistryErrors(t *testing.T) {
 	}
 	cases := map[string]struct {
 		chart, version, secretRef string
-		creds                     charts.CredentialsFunc
+		creds                     source.CredentialsFunc
 		want                      string
 	}{
 		"no credentials": {chart: "mysql-operator", version: "0.4.0",

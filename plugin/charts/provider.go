@@ -16,11 +16,6 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
-// CredentialsFunc returns the credentials in the Secret namespace/name: a
-// repository's username and password (or bearerToken, ca.crt for HTTPS),
-// as plugin/source reads a Git source's Secret.
-type CredentialsFunc func(ctx context.Context, namespace, name string) (source.Auth, error)
-
 // ValuesFunc reads the data of a ConfigMap or Secret (decoded) from a
 // cluster. A missing object is an error wrapping helm.ErrNotFound.
 type ValuesFunc func(ctx context.Context, ref helm.ValuesRef) (map[string]string, error)
@@ -39,7 +34,7 @@ type Options struct {
 	MaxAge time.Duration
 	// Credentials reads the Secret a component's secretRef names. Default
 	// nil: a chart naming a secretRef cannot be fetched.
-	Credentials CredentialsFunc
+	Credentials source.CredentialsFunc
 	// Values reads valuesFrom objects from a cluster. Default nil: there is
 	// no cluster, and an object not among the rendered items does not
 	// exist.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // DeleteOptions remove everything a source (and its nested sources)
@@ -72,7 +73,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	targets, errs := sourceTree(ctx, applier, roots, o.ErrOut, func(s reconcile.Source, inv apply.Inventory, _ error) error {
+	targets, errs := sourceTree(ctx, applier, roots, o.ErrOut, func(s source.Declaration, inv apply.Inventory, _ error) error {
 		return fmt.Errorf("%s: nothing to delete: inventory %s %s/%s is not in the cluster "+
 			"(the source was never synced to it, or was deleted already)", s, inv.Kind, inv.Namespace, inv.Name)
 	})

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // HistoryOptions show the revisions of a source that syncs applied and
@@ -75,7 +75,7 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 	}
 	// The nested sources too, found from the inventories that name their
 	// parent, in the order sync goes.
-	targets, errs := sourceTree(ctx, applier, srcs, o.ErrOut, func(s reconcile.Source, _ apply.Inventory, err error) error {
+	targets, errs := sourceTree(ctx, applier, srcs, o.ErrOut, func(s source.Declaration, _ apply.Inventory, err error) error {
 		return fmt.Errorf("%s: %w; sync it first (kubectl gitops sync)", s, err)
 	})
 	results := []SourceHistory{}

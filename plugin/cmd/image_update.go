@@ -16,7 +16,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
@@ -159,7 +158,7 @@ func (o *ImageUpdateOptions) imageSources() ([]imageauto.Source, error) {
 		}
 		return []imageauto.Source{{Git: gits[0]}}, nil
 	}
-	nodes, err := reconcile.ReadApplications(o.Arg)
+	nodes, err := source.ReadApplications(o.Arg)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +167,7 @@ func (o *ImageUpdateOptions) imageSources() ([]imageauto.Source, error) {
 		return nil, err
 	}
 	if len(srcs) == 0 {
-		return nil, fmt.Errorf("%s: %w; declare a source with --repo URL instead", o.Arg, reconcile.ErrNoSources)
+		return nil, fmt.Errorf("%s: %w; declare a source with --repo URL instead", o.Arg, source.ErrNoSources)
 	}
 	return srcs, nil
 }

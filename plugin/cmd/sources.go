@@ -131,7 +131,7 @@ func (o *SourceOptions) flagRef() source.Ref {
 }
 
 // sources resolves the SOURCE argument or the flags.
-func (o *SourceOptions) sources() ([]reconcile.Source, error) {
+func (o *SourceOptions) sources() ([]source.Declaration, error) {
 	if o.Repo != "" {
 		name := o.Name
 		if name == "" {
@@ -140,19 +140,19 @@ func (o *SourceOptions) sources() ([]reconcile.Source, error) {
 				name += "/" + p
 			}
 		}
-		return []reconcile.Source{{Name: name, Namespace: o.namespace, URL: o.Repo, Ref: o.flagRef(),
+		return []source.Declaration{{Name: name, Namespace: o.namespace, URL: o.Repo, Ref: o.flagRef(),
 			Path: o.Path, SecretRef: o.Secret, Prune: true}}, nil
 	}
-	nodes, err := reconcile.ReadApplications(o.Arg)
+	nodes, err := source.ReadApplications(o.Arg)
 	if err != nil {
 		return nil, err
 	}
-	srcs, err := reconcile.FromApplications(nodes, o.namespace, "")
+	srcs, err := source.FromApplications(nodes, o.namespace, "")
 	if err != nil {
 		return nil, err
 	}
 	if len(srcs) == 0 {
-		return nil, fmt.Errorf("%s: %w; declare a source with --repo URL instead", o.Arg, reconcile.ErrNoSources)
+		return nil, fmt.Errorf("%s: %w; declare a source with --repo URL instead", o.Arg, source.ErrNoSources)
 	}
 	return srcs, nil
 }
@@ -171,7 +171,7 @@ func repoName(url string) string {
 
 // credentials reads a source's Secret from the cluster, or the
 // environment for a source without one.
-func credentials(client kubernetes.Interface) reconcile.CredentialsFunc {
+func credentials(client kubernetes.Interface) source.CredentialsFunc {
 	return func(ctx context.Context, namespace, name string) (source.Auth, error) {
 		if name == "" {
 			return source.Auth{Username: os.Getenv(EnvGitUsername), Password: os.Getenv(EnvGitPassword)}, nil
@@ -196,7 +196,7 @@ func credentials(client kubernetes.Interface) reconcile.CredentialsFunc {
 // rendering unless --cluster-version gives one.
 // prepare resolves the sources and the walker that syncs or diffs them.
 // The walker's checkouts are shared through trees, which the caller closes.
-func (o *SourceOptions) prepare(trees *source.Trees) ([]reconcile.Source, *reconcile.Walker, error) {
+func (o *SourceOptions) prepare(trees *source.Trees) ([]source.Declaration, *reconcile.Walker, error) {
 	srcs, err := o.sources()
 	if err != nil {
 		return nil, nil, err
@@ -232,7 +232,7 @@ func (o *SourceOptions) walker(client kubernetes.Interface, trees *source.Trees)
 	opts.AllowExec = o.AllowExec
 	// Charts of helm components: fetched into the cache, a private
 	// repository's credentials and valuesFrom objects read from the cluster.
-	if opts.Charts, err = charts.New(charts.Options{AllowNetwork: true, Credentials: charts.CredentialsFunc(credentials(client)),
+	if opts.Charts, err = charts.New(charts.Options{AllowNetwork: true, Credentials: credentials(client),
 		Values: charts.ClusterValues(client), Progress: o.ErrOut}); err != nil {
 		return nil, err
 	}

@@ -11,17 +11,18 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // sourceTree reads the inventories of srcs and of the nested sources their
 // syncs declared, in the order sync goes (see withNested). A source with no
 // inventory is left out with the error missing makes of it.
-func sourceTree(ctx context.Context, applier *apply.Applier, srcs []reconcile.Source, errOut io.Writer,
-	missing func(s reconcile.Source, inv apply.Inventory, err error) error) ([]target, []error) {
+func sourceTree(ctx context.Context, applier *apply.Applier, srcs []source.Declaration, errOut io.Writer,
+	missing func(s source.Declaration, inv apply.Inventory, err error) error) ([]target, []error) {
 	var errs []error
 	var roots []target
 	for _, s := range srcs {
-		inv := s.Inventory()
+		inv := reconcile.InventoryOf(s)
 		rec, err := applier.ReadInventory(ctx, inv)
 		switch {
 		case errors.Is(err, apply.ErrNoInventory):

@@ -15,7 +15,6 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
@@ -196,11 +195,11 @@ func (o SourceOptions) pullLoop(client kubernetes.Interface, s pullSettings) (*w
 }
 
 // roots resolves every SOURCE argument, or the --repo flags.
-func (o *WatchOptions) roots() ([]reconcile.Source, error) {
+func (o *WatchOptions) roots() ([]source.Declaration, error) {
 	if len(o.Args) <= 1 {
 		return o.sources()
 	}
-	var roots []reconcile.Source
+	var roots []source.Declaration
 	for _, arg := range o.Args {
 		o.Arg = arg
 		srcs, err := o.sources()
@@ -214,7 +213,7 @@ func (o *WatchOptions) roots() ([]reconcile.Source, error) {
 }
 
 // describe lists sources with their intervals: "apps/apps (every 1m0s)".
-func describe(srcs []reconcile.Source, def time.Duration) string {
+func describe(srcs []source.Declaration, def time.Duration) string {
 	parts := make([]string, 0, len(srcs))
 	for _, s := range srcs {
 		every := def

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/krm/imagepolicy"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // fluxVersions are the versions of Flux's image objects read from a
@@ -283,30 +283,9 @@ func automation(d fluxDoc) (*Automation, error) {
 		return nil, fmt.Errorf("%s: spec.git.push.refspec is not supported: use spec.git.push.branch", d.ref())
 	}
 	if p := a.Spec.Update.Path; p != "" {
-		if _, err := repoPath(p); err != nil {
+		if _, err := source.RepoPath(p); err != nil {
 			return nil, fmt.Errorf("%s: spec.update.path: %w", d.ref(), err)
 		}
 	}
 	return a, nil
-}
-
-// ErrOutsideRepo means a path climbs out of the repository or is absolute.
-var ErrOutsideRepo = errors.New("is outside the repository")
-
-// repoPath cleans p, a path relative to the repository root, to a
-// slash-separated relative path ("" for the root). A path that is
-// absolute or climbs out is refused, never clamped.
-func repoPath(p string) (string, error) {
-	s := filepath.ToSlash(p)
-	if path.IsAbs(s) || filepath.IsAbs(p) || filepath.VolumeName(p) != "" {
-		return "", fmt.Errorf("%s %w: write it relative to the repository root (./apps)", p, ErrOutsideRepo)
-	}
-	c := path.Clean(s)
-	if c == ".." || strings.HasPrefix(c, "../") {
-		return "", fmt.Errorf("%s %w", p, ErrOutsideRepo)
-	}
-	if c == "." {
-		return "", nil
-	}
-	return c, nil
 }

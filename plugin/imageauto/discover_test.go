@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 func writeTree(t *testing.T, files map[string]string) string {
@@ -79,7 +80,7 @@ func TestDiscover(t *testing.T) {
 		},
 		"update path out of the repository": {
 			files:   map[string]string{"a.yaml": strings.Replace(autoV1, "path: ./apps", "path: ../../etc", 1)},
-			wantErr: "a.yaml: ImageUpdateAutomation flux-system/auto: spec.update.path: ../../etc is outside the repository",
+			wantErr: "a.yaml: ImageUpdateAutomation flux-system/auto: spec.update.path: path ../../etc leaves the repository",
 		},
 		"old api version": {
 			files:   map[string]string{"p.yaml": strings.Replace(policyV1, "v1beta2", "v1beta1", 1)},
@@ -123,14 +124,14 @@ func TestDiscover(t *testing.T) {
 
 func TestRepoPath(t *testing.T) {
 	for in, want := range map[string]string{"": "", ".": "", "./apps": "apps", "apps/../base/": "base", "a//b": "a/b"} {
-		got, err := repoPath(in)
+		got, err := source.RepoPath(in)
 		if err != nil || got != want {
-			t.Errorf("repoPath(%q) = %q, %v; want %q", in, got, err, want)
+			t.Errorf("source.RepoPath(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"..", "../x", "a/../../x", "/etc"} {
-		if _, err := repoPath(in); !errors.Is(err, ErrOutsideRepo) {
-			t.Errorf("repoPath(%q) error = %v, want ErrOutsideRepo", in, err)
+		if _, err := source.RepoPath(in); !errors.Is(err, source.ErrOutsideRepository) {
+			t.Errorf("source.RepoPath(%q) error = %v, want source.ErrOutsideRepository", in, err)
 		}
 	}
 }
@@ -142,8 +143,8 @@ func TestUpdateDirSymlink(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(root, "escape")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := updateDir(root, "escape"); !errors.Is(err, ErrOutsideRepo) {
-		t.Errorf("updateDir(escape) error = %v, want ErrOutsideRepo", err)
+	if _, err := updateDir(root, "escape"); !errors.Is(err, source.ErrOutsideRepository) {
+		t.Errorf("updateDir(escape) error = %v, want source.ErrOutsideRepository", err)
 	}
 	if _, err := updateDir(root, "apps"); err != nil {
 		t.Errorf("updateDir(apps): %v", err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oamgitops/kubectl-gitops/krm/imagepolicy"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // hangingRegistry accepts connections and never answers.
@@ -149,8 +150,8 @@ func TestUpdateBadInput(t *testing.T) {
 		},
 		"path out of the repository": {
 			edit:       replaceIn("clusters/apps.yaml", "path: ./apps", "path: ../elsewhere"),
-			wantErr:    ErrOutsideRepo,
-			want:       []string{"path ../elsewhere is outside the repository"},
+			wantErr:    source.ErrOutsideRepository,
+			want:       []string{"path ../elsewhere leaves the repository"},
 			noRegistry: true,
 		},
 		"source follows a tag": {

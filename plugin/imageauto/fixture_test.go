@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 	"github.com/oamgitops/kubectl-gitops/test/registry"
@@ -89,7 +88,7 @@ func newFixture(t *testing.T) *fixture {
 // sources reads the sources of clusters/apps.yaml in the user's clone.
 func (f *fixture) sources(t *testing.T) []Source {
 	t.Helper()
-	nodes, err := reconcile.ReadApplications(filepath.Join(f.repo.Work, "clusters", "apps.yaml"))
+	nodes, err := source.ReadApplications(filepath.Join(f.repo.Work, "clusters", "apps.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 	"github.com/oamgitops/kubectl-gitops/test/registry"
@@ -94,7 +93,7 @@ spec:
 		Fetch:   source.Options{CacheDir: t.TempDir()},
 		Options: Options{Progress: &testWriter{t: t}},
 	}
-	src := Source{Git: reconcile.Source{Name: "fleet", Namespace: "default", URL: srv.URL("fleet"), Ref: source.Ref{Branch: "main"}, Path: "./clusters/prod"}}
+	src := Source{Git: source.Declaration{Name: "fleet", Namespace: "default", URL: srv.URL("fleet"), Ref: source.Ref{Branch: "main"}, Path: "./clusters/prod"}}
 	res, err := u.Update(context.Background(), src)
 	if err != nil {
 		t.Fatal(err)

@@ -50,7 +50,7 @@ func origin(s imagepolicy.Source) string {
 
 // plan finds the source's policies in co, selects a tag for each, and
 // computes the files to change and the commit message. It writes nothing.
-// srcDir is the source's path, checked with repoPath.
+// srcDir is the source's path, checked with source.RepoPath.
 func (u *Updater) plan(ctx context.Context, src Source, srcDir string, co *source.Checkout, sc *scanner, o Options) (*plan, error) {
 	p := &plan{author: o.Author}
 	f, err := discover(co.Dir, srcDir)
@@ -72,7 +72,7 @@ func (u *Updater) plan(ctx context.Context, src Source, srcDir string, co *sourc
 	dir := srcDir
 	if a := f.automation; a != nil {
 		if a.Spec.Update.Path != "" {
-			dir, _ = repoPath(a.Spec.Update.Path)
+			dir, _ = source.RepoPath(a.Spec.Update.Path)
 		}
 		if a.Spec.Git.Commit.Author.Email != "" {
 			p.author.Email = a.Spec.Git.Commit.Author.Email
@@ -253,7 +253,7 @@ func updateDir(root, dir string) (string, error) {
 		return "", err
 	}
 	if rel, err := filepath.Rel(realRoot, real); err != nil || !filepath.IsLocal(rel) && rel != "." {
-		return "", fmt.Errorf("update path %s %w (through a symlink)", display(dir), ErrOutsideRepo)
+		return "", fmt.Errorf("update path %s %w (through a symlink)", display(dir), source.ErrOutsideRepository)
 	}
 	return p, nil
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/krm/imagepolicy"
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // Source is a Git source and the image policy declared for it outside the
@@ -19,7 +19,7 @@ import (
 // inside the source are found when it is fetched.
 type Source struct {
 	// Git is the repository, branch and path to update.
-	Git reconcile.Source
+	Git source.Declaration
 	// Declared is the component's imageRepository block; nil when it has
 	// none.
 	Declared *Declared
@@ -42,10 +42,10 @@ type Declared struct {
 func (d *Declared) ID() string { return d.Policy.Namespace + ":" + d.Policy.Name }
 
 // FromApplications reads the kustomize components of the Applications
-// among nodes, as reconcile.FromApplications does, with the imageRepository
-// block each one declares. Arguments are those of reconcile.FromApplications.
+// among nodes, as source.FromApplications does, with the imageRepository
+// block each one declares. Arguments are those of source.FromApplications.
 func FromApplications(nodes []*yaml.RNode, defaultNamespace, prefix string) ([]Source, error) {
-	gits, err := reconcile.FromApplications(nodes, defaultNamespace, prefix)
+	gits, err := source.FromApplications(nodes, defaultNamespace, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func FromApplications(nodes []*yaml.RNode, defaultNamespace, prefix string) ([]S
 }
 
 // declared finds the imageRepository block of the component declaring g.
-func declared(nodes []*yaml.RNode, g reconcile.Source, defaultNamespace, prefix string) (*Declared, error) {
+func declared(nodes []*yaml.RNode, g source.Declaration, defaultNamespace, prefix string) (*Declared, error) {
 	for _, n := range nodes {
 		ns := n.GetNamespace()
 		if ns == "" {

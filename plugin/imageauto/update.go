@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
@@ -70,7 +69,7 @@ func (o *Options) defaults() {
 // commits the selected tags to the source's branch.
 type Updater struct {
 	// GitCredentials reads a source's Git credentials. Nil means none.
-	GitCredentials reconcile.CredentialsFunc
+	GitCredentials source.CredentialsFunc
 	// RegistryCredentials reads registry credentials. Nil means
 	// LocalRegistryCredentials.
 	RegistryCredentials RegistryCredentialsFunc
@@ -105,9 +104,9 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 	if r := src.Git.Ref; r.Tag != "" || r.SemVer != "" || r.Commit != "" {
 		return fail(fmt.Errorf("image update commits to a branch, but the source follows %s; give it a branch", r))
 	}
-	dir, err := repoPath(src.Git.Path)
+	dir, err := source.RepoPath(src.Git.Path)
 	if err != nil {
-		return fail(fmt.Errorf("path %w", err))
+		return fail(err)
 	}
 	if d := src.Declared; d != nil {
 		// Mistakes in the block fail before any network access.

@@ -3,12 +3,12 @@
 // to a visitor: Syncer.Sync applies them, Syncer.Diff asks the applier what
 // the same apply would do (plugin/apply's Diff), so diff and sync agree.
 //
-// A Source is a Git repository, a ref and a path, with the Secret holding
-// its credentials. Sources come from flags, or from OAM Applications whose
-// components have `type: kustomize` and `repoType: git` (FromApplications,
-// ReadApplications). Applications of that kind found in a source's own
-// build are followed as nested sources after it, depth first, with cycle
-// detection on URL, ref and path:
+// A source is a plugin/source Declaration: a Git repository, a ref and a
+// path, with the Secret holding its credentials, from flags or from the
+// `type: kustomize` components of OAM Applications (source.FromApplications).
+// Applications of that kind found in a source's own build are followed as
+// nested sources after it, depth first, with cycle detection on URL, ref
+// and path. InventoryOf names the ApplySet parent of a source.
 //
 //	w := reconcile.Walker{Build: buildOpts, Credentials: creds, Progress: os.Stderr}
 //	err := w.Walk(ctx, roots, func(ctx context.Context, b *reconcile.Built) error {

@@ -8,51 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
-
-func TestRepoPath(t *testing.T) {
-	tests := map[string]struct {
-		path    string
-		want    string
-		wantErr string
-	}{
-		"empty":                 {},
-		"dot":                   {path: ".", want: ""},
-		"dot slash":             {path: "./apps", want: "apps"},
-		"trailing slash":        {path: "apps/", want: "apps"},
-		"nested":                {path: "clusters/prod", want: "clusters/prod"},
-		"dot dot inside":        {path: "apps/../infra", want: "infra"},
-		"name starting dot dot": {path: "..apps", want: "..apps"},
-		"parent":                {path: "..", wantErr: "path .. leaves the repository"},
-		"parent dir":            {path: "../x", wantErr: "path ../x leaves the repository"},
-		"dot parent dir":        {path: "./../x", wantErr: "path ./../x leaves the repository"},
-		"climbs out midway":     {path: "apps/../../x", wantErr: "path apps/../../x leaves the repository"},
-		"rooted parent":         {path: "/../..", wantErr: "path /../.. leaves the repository: it is absolute"},
-		"absolute":              {path: "/etc", wantErr: "path /etc leaves the repository: it is absolute"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, err := repoPath(tc.path)
-			if tc.wantErr != "" {
-				if !errors.Is(err, build.ErrOutsideRoot) || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("repoPath(%q) error = %v, want ErrOutsideRoot with %q", tc.path, err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("repoPath(%q) (-want +got):\n%s", tc.path, diff)
-			}
-		})
-	}
-}
 
 // TestWalkRefusesPathsOutsideRepository syncs sources whose path, whose
 // kustomization or whose symlinks lead out of the checkout. Files outside
@@ -118,16 +76,16 @@ func TestWalkRefusesPathsOutsideRepository(t *testing.T) {
 			if url == "" {
 				url = srv.URL("config")
 			}
-			root := Source{Name: "src", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: tc.path}
+			root := source.Declaration{Name: "src", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: tc.path}
 			visited := []string{}
-			err := w.Walk(context.Background(), []Source{root}, func(_ context.Context, b *Built) error {
+			err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *Built) error {
 				for _, o := range b.Objects {
 					visited = append(visited, b.Source.Name+": "+o.GetName())
 				}
 				return nil
 			})
-			if !errors.Is(err, build.ErrOutsideRoot) || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Fatalf("Walk error = %v, want ErrOutsideRoot with %q", err, tc.wantErr)
+			if !errors.Is(err, source.ErrOutsideRepository) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Walk error = %v, want ErrOutsideRepository with %q", err, tc.wantErr)
 			}
 			if !strings.Contains(err.Error(), "leaves the repository") || strings.Contains(err.Error(), "TOP-SECRET") {
 				t.Errorf("error %q", err)

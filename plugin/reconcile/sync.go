@@ -61,7 +61,7 @@ type Syncer struct {
 // applyOptions are the applier's options for b, the same for Sync and
 // Diff.
 func (s *Syncer) applyOptions(b *Built) apply.ApplyOptions {
-	opts := apply.DefaultApplyOptions(b.Source.Inventory())
+	opts := apply.DefaultApplyOptions(InventoryOf(b.Source))
 	opts.Prune = b.Source.Prune
 	opts.AllowEmpty = s.Options.AllowEmpty
 	if s.Options.WaveTimeout > 0 {
@@ -69,9 +69,9 @@ func (s *Syncer) applyOptions(b *Built) apply.ApplyOptions {
 	}
 	opts.Revision = b.Revision
 	opts.Source = &apply.SourceRecord{Name: b.Source.Name, App: b.Source.App, Component: b.Source.Component, Index: b.Source.Index,
-		URL: source.DisplayURL(b.Source.URL), Ref: b.Source.Ref.String(), Path: cleanPath(b.Source.Path)}
+		URL: source.DisplayURL(b.Source.URL), Ref: b.Source.Ref.String(), Path: b.Source.CleanPath()}
 	if b.Parent != nil {
-		parent := b.Parent.Inventory()
+		parent := InventoryOf(*b.Parent)
 		opts.Source.Parent = &parent
 	}
 	opts.Applications = b.Applications
@@ -93,7 +93,7 @@ func (s *Syncer) Diff(ctx context.Context, b *Built) ([]apply.ObjectDiff, error)
 
 // Sync applies b. The result lists what was done also when it fails.
 func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
-	inv := b.Source.Inventory()
+	inv := InventoryOf(b.Source)
 	opts := s.applyOptions(b)
 	opts.Progress = func(e apply.WaveEvent) {
 		if e.Waves < 2 {

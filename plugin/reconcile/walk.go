@@ -21,7 +21,7 @@ import (
 
 // Built is one fetched and built source.
 type Built struct {
-	Source Source
+	Source source.Declaration
 	// Revision is the fetched commit, "main@sha1:<hash>".
 	Revision string
 	// Objects are the rendered objects, without the build's file
@@ -39,13 +39,8 @@ type Built struct {
 	// Parent is the source whose build declared this one; nil for a
 	// root. Its inventory is recorded in this one's, so `delete` finds
 	// nested sources from the cluster alone.
-	Parent *Source
+	Parent *source.Declaration
 }
-
-// CredentialsFunc returns the credentials of a source: those in the Secret
-// namespace/name, or, when name is empty, whatever the caller provides
-// without one (the environment, or none).
-type CredentialsFunc func(ctx context.Context, namespace, name string) (source.Auth, error)
 
 // Walker fetches and builds sources and their nested sources.
 type Walker struct {
@@ -56,7 +51,7 @@ type Walker struct {
 	// given up after the visit).
 	Fetch source.Options
 	// Credentials reads a source's credentials. Nil means none.
-	Credentials CredentialsFunc
+	Credentials source.CredentialsFunc
 	// Progress receives one line per step. Nil discards them.
 	Progress io.Writer
 }
@@ -69,7 +64,7 @@ var ErrCycle = errors.New("source cycle")
 // walks the kustomize sources the build declared, depth first. A source
 // reached a second time by another path is visited once; one that declares
 // itself (a cycle) fails with ErrCycle. Walk stops at the first error.
-func (w *Walker) Walk(ctx context.Context, roots []Source, visit func(context.Context, *Built) error) error {
+func (w *Walker) Walk(ctx context.Context, roots []source.Declaration, visit func(context.Context, *Built) error) error {
 	seen := map[string]bool{}
 	for _, s := range roots {
 		if err := w.walk(ctx, s, nil, seen, visit); err != nil {
@@ -79,10 +74,10 @@ func (w *Walker) Walk(ctx context.Context, roots []Source, visit func(context.Co
 	return nil
 }
 
-func (w *Walker) walk(ctx context.Context, s Source, chain []Source, seen map[string]bool, visit func(context.Context, *Built) error) error {
+func (w *Walker) walk(ctx context.Context, s source.Declaration, chain []source.Declaration, seen map[string]bool, visit func(context.Context, *Built) error) error {
 	// Before the key: a path out of the repository must not pass for
 	// the root and look like a cycle.
-	if _, err := repoPath(s.Path); err != nil {
+	if _, err := source.RepoPath(s.Path); err != nil {
 		return fmt.Errorf("%s: %w", s, err)
 	}
 	key := s.Key()
@@ -123,7 +118,7 @@ func (w *Walker) walk(ctx context.Context, s Source, chain []Source, seen map[st
 // one fetches and builds a source, returning its nested sources. When the
 // fetched revision is known (not empty), it builds nothing and fails with
 // errUnchanged, the Built holding only the source and revision.
-func (w *Walker) one(ctx context.Context, s Source, known string) (*Built, []Source, error) {
+func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*Built, []source.Declaration, error) {
 	var auth source.Auth
 	if w.Credentials != nil {
 		a, err := w.Credentials(ctx, s.Namespace, s.SecretRef)
@@ -147,7 +142,7 @@ func (w *Walker) one(ctx context.Context, s Source, known string) (*Built, []Sou
 	}
 	w.progress("%s: fetched %s", s.Name, co.Revision)
 
-	rel, err := repoPath(s.Path)
+	rel, err := source.RepoPath(s.Path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", s, err)
 	}
@@ -181,7 +176,7 @@ func (w *Walker) one(ctx context.Context, s Source, known string) (*Built, []Sou
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: path %s at %s: %w", s, displayPath(rel), co.Revision, withoutDir(err, co.Dir))
 	}
-	nested, err := FromApplications(res.Applications, s.Namespace, rel)
+	nested, err := source.FromApplications(res.Applications, s.Namespace, rel)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: at %s: %w", s, co.Revision, err)
 	}

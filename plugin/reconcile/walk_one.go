@@ -3,6 +3,8 @@ package reconcile
 import (
 	"context"
 	"errors"
+
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // errUnchanged means a fetch found the revision the caller already has.
@@ -17,7 +19,7 @@ type Fetched struct {
 	Built *Built
 	// Nested are the kustomize sources the build declares, not walked;
 	// nil when nothing was built.
-	Nested []Source
+	Nested []source.Declaration
 }
 
 // FetchOne fetches s and, unless the fetched revision is known, builds it,
@@ -25,7 +27,7 @@ type Fetched struct {
 // caller (`watch`) schedules each source on its own. An empty known always
 // builds. Fetching an unchanged revision is cheap when the cache holds the
 // commit, and prints no progress.
-func (w *Walker) FetchOne(ctx context.Context, s Source, known string) (*Fetched, error) {
+func (w *Walker) FetchOne(ctx context.Context, s source.Declaration, known string) (*Fetched, error) {
 	b, nested, err := w.one(ctx, s, known)
 	if errors.Is(err, errUnchanged) {
 		return &Fetched{Revision: b.Revision}, nil

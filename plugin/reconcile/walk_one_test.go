@@ -25,7 +25,7 @@ func TestFetchOne(t *testing.T) {
 	w := testWalker(t, map[string]source.Auth{"team/git-secret": {}, "team/": {}})
 	var progress bytes.Buffer
 	w.Progress = &progress
-	root := Source{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters"}
+	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters"}
 	ctx := context.Background()
 
 	f, err := w.FetchOne(ctx, root, "")
@@ -82,9 +82,9 @@ func TestWalkSetsParent(t *testing.T) {
 	repo.MustCommit(t, "nested twice")
 	repo.MustPush(t)
 	w := testWalker(t, map[string]source.Auth{"team/git-secret": {}, "team/": {}})
-	root := Source{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters"}
+	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters"}
 	var got []string
-	err := w.Walk(context.Background(), []Source{root}, func(_ context.Context, b *Built) error {
+	err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *Built) error {
 		parent := "-"
 		if b.Parent != nil {
 			parent = b.Parent.Name

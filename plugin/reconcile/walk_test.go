@@ -64,9 +64,9 @@ func TestWalkNestedSources(t *testing.T) {
 	repo.MustCommit(t, "nested")
 	repo.MustPush(t)
 	w := testWalker(t, map[string]source.Auth{"team/git-secret": {Username: "u", Password: "p"}})
-	root := Source{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters", SecretRef: "git-secret"}
+	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters", SecretRef: "git-secret"}
 	var got []string
-	err := w.Walk(context.Background(), []Source{root}, func(_ context.Context, b *Built) error {
+	err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *Built) error {
 		names := []string{}
 		for _, o := range b.Objects {
 			names = append(names, o.GetKind()+"/"+o.GetName())
@@ -98,9 +98,9 @@ func TestWalkCycle(t *testing.T) {
 	repo.MustCommit(t, "loop")
 	repo.MustPush(t)
 	w := testWalker(t, map[string]source.Auth{"team/git-secret": {}, "team/": {}})
-	root := Source{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "a"}
+	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "a"}
 	visits := 0
-	err := w.Walk(context.Background(), []Source{root}, func(context.Context, *Built) error { visits++; return nil })
+	err := w.Walk(context.Background(), []source.Declaration{root}, func(context.Context, *Built) error { visits++; return nil })
 	if !errors.Is(err, ErrCycle) {
 		t.Fatalf("want ErrCycle, got %v", err)
 	}
@@ -126,8 +126,8 @@ spec:
 	repo.MustPush(t)
 	w := testWalker(t, nil)
 	w.Credentials = nil
-	root := Source{Name: "bad", Namespace: "web", URL: srv.URL("bad"), Path: "apps", Origin: "clusters/x.yaml"}
-	err := w.Walk(context.Background(), []Source{root}, func(context.Context, *Built) error {
+	root := source.Declaration{Name: "bad", Namespace: "web", URL: srv.URL("bad"), Path: "apps", Origin: "clusters/x.yaml"}
+	err := w.Walk(context.Background(), []source.Declaration{root}, func(context.Context, *Built) error {
 		t.Error("visited a source that did not render")
 		return nil
 	})

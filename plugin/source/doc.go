@@ -20,5 +20,12 @@
 // (image automation uses it).
 // The cache is bounded (least recently used entries are removed) and safe
 // for concurrent use by several processes: each entry is guarded by a lock
-// file.
+// file. Trees shares one read-only checkout of a commit among the fetches
+// of a process.
+//
+// The package also owns what a source is before it is fetched: a
+// Declaration (repository, ref, path, Secret) read from the `kustomize`
+// components of OAM Applications (FromApplications, ReadApplications), the
+// check of a path in a repository (RepoPath, ErrOutsideRepository) and the
+// CredentialsFunc that reads a Secret for Git, charts and images alike.
 package source

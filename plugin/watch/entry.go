@@ -9,11 +9,12 @@ import (
 	"github.com/fluxcd/pkg/ssa"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // entry is one watched source and its schedule.
 type entry struct {
-	src      reconcile.Source
+	src      source.Declaration
 	parent   *entry
 	children []*entry
 	// built is the last build that synced healthy: the drift clock syncs
@@ -158,7 +159,7 @@ func (st *state) fail(ctx context.Context, e *entry, err error, loud bool) error
 // those no longer declared are dropped with their own nested sources. A
 // source already watched elsewhere is left there; one that is e or an
 // ancestor of e is a cycle, refused.
-func (st *state) setChildren(e *entry, nested []reconcile.Source) ([]*entry, []error) {
+func (st *state) setChildren(e *entry, nested []source.Declaration) ([]*entry, []error) {
 	var errs []error
 	var added, children []*entry
 	old := map[string]*entry{}

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // Fetcher fetches one source alone and builds it when its revision is not
 // the known one.
 type Fetcher interface {
-	FetchOne(ctx context.Context, s reconcile.Source, known string) (*reconcile.Fetched, error)
+	FetchOne(ctx context.Context, s source.Declaration, known string) (*reconcile.Fetched, error)
 }
 
 var _ Fetcher = (*reconcile.Walker)(nil)
@@ -105,7 +106,7 @@ type Loop struct {
 // Run watches roots until ctx is done, then returns nil. Failures are
 // reported on Progress and retried; Run returns an error only for invalid
 // options.
-func (l *Loop) Run(ctx context.Context, roots []reconcile.Source) error {
+func (l *Loop) Run(ctx context.Context, roots []source.Declaration) error {
 	st, err := l.start(roots)
 	if err != nil {
 		return err
@@ -130,7 +131,7 @@ func (l *Loop) Run(ctx context.Context, roots []reconcile.Source) error {
 // fetched, built and synced, each nested source right after its parent. A
 // failing source does not stop the others; Once returns their errors
 // joined.
-func (l *Loop) Once(ctx context.Context, roots []reconcile.Source) error {
+func (l *Loop) Once(ctx context.Context, roots []source.Declaration) error {
 	st, err := l.start(roots)
 	if err != nil {
 		return err
@@ -138,7 +139,7 @@ func (l *Loop) Once(ctx context.Context, roots []reconcile.Source) error {
 	return errors.Join(st.pass(ctx, true)...)
 }
 
-func (l *Loop) start(roots []reconcile.Source) (*state, error) {
+func (l *Loop) start(roots []source.Declaration) (*state, error) {
 	opts := l.Options
 	opts.defaults()
 	if err := opts.validate(); err != nil {

@@ -73,11 +73,11 @@ func (f *fixture) at(offset time.Duration, files map[string]string) {
 	f.clock.events[offset] = func() { f.commit(files) }
 }
 
-func (f *fixture) source(name, path string, interval time.Duration) reconcile.Source {
-	return reconcile.Source{Name: name, Namespace: "team", URL: f.url, Ref: source.Ref{Branch: "main"}, Path: path, Interval: interval}
+func (f *fixture) source(name, path string, interval time.Duration) source.Declaration {
+	return source.Declaration{Name: name, Namespace: "team", URL: f.url, Ref: source.Ref{Branch: "main"}, Path: path, Interval: interval}
 }
 
-func (f *fixture) run(roots ...reconcile.Source) {
+func (f *fixture) run(roots ...source.Declaration) {
 	f.t.Helper()
 	if err := f.loop.Run(f.ctx, roots); err != nil {
 		f.t.Fatalf("Run: %v", err)
@@ -227,7 +227,7 @@ func TestOnce(t *testing.T) {
 	})
 	gone := f.source("gone", "x", 0)
 	gone.URL = "http://127.0.0.1:1/missing.git" // nothing listens there
-	err := f.loop.Once(f.ctx, []reconcile.Source{f.source("root", "root", 0), gone})
+	err := f.loop.Once(f.ctx, []source.Declaration{f.source("root", "root", 0), gone})
 	if !errors.Is(err, reconcile.ErrCycle) || !strings.Contains(err.Error(), "root -> self/src") {
 		t.Errorf("Once: %v, want a cycle root -> self/src", err)
 	}

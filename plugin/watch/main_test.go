@@ -134,7 +134,7 @@ type recordingFetcher struct {
 	names map[string]bool
 }
 
-func (f *recordingFetcher) FetchOne(ctx context.Context, s reconcile.Source, known string) (*reconcile.Fetched, error) {
+func (f *recordingFetcher) FetchOne(ctx context.Context, s source.Declaration, known string) (*reconcile.Fetched, error) {
 	if f.names[s.Name] {
 		f.tl.add("fetch %s", s.Name)
 	}

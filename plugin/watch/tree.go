@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // Tree is one root source and the nested sources its builds declare,
@@ -34,10 +34,10 @@ type Step struct {
 }
 
 // NewTree starts the schedule of root: its first Step pulls it.
-func (l *Loop) NewTree(root reconcile.Source) (*Tree, error) {
+func (l *Loop) NewTree(root source.Declaration) (*Tree, error) {
 	l2 := *l
 	l2.Tasks = nil
-	st, err := l2.start([]reconcile.Source{root})
+	st, err := l2.start([]source.Declaration{root})
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func (t *Tree) PullNow() {
 
 // SetRoot takes a new declaration of the root (its interval or prune
 // setting changed); its key must stay the same.
-func (t *Tree) SetRoot(s reconcile.Source) error {
+func (t *Tree) SetRoot(s source.Declaration) error {
 	root := t.st.roots[0]
 	if s.Key() != root.src.Key() {
 		return errors.New("watch: SetRoot with another repository, ref or path: start a new Tree")
@@ -72,8 +72,8 @@ func (t *Tree) SetRoot(s reconcile.Source) error {
 }
 
 // Sources are the root and its nested sources being watched, depth first.
-func (t *Tree) Sources() []reconcile.Source {
-	var out []reconcile.Source
+func (t *Tree) Sources() []source.Declaration {
+	var out []source.Declaration
 	for _, e := range t.st.order() {
 		if !e.gone {
 			out = append(out, e.src)

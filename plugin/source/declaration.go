@@ -1,4 +1,4 @@
-package reconcile
+package source
 
 import (
 	"errors"
@@ -17,15 +17,15 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
-	"github.com/oamgitops/kubectl-gitops/plugin/apply"
-	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // KustomizeType is the component type that declares a nested source.
 const KustomizeType = "kustomize"
 
-// Source is a Git repository, a ref and a path in it.
-type Source struct {
+// Declaration is a source as an Application's `kustomize` component (or
+// the command line) declares it: a Git repository, a ref and a path in it,
+// with the Secret of its credentials.
+type Declaration struct {
 	// Name names the source in messages and its inventory:
 	// <application>/<component> for a source declared by an Application.
 	Name string
@@ -34,7 +34,7 @@ type Source struct {
 	// URL is the repository. It may hold credentials: print Name instead.
 	URL string
 	// Ref selects the commit.
-	Ref source.Ref
+	Ref Ref
 	// Path is the directory in the repository to build, slash separated.
 	Path string
 	// SecretRef names the Secret with the credentials; empty for none.
@@ -55,12 +55,19 @@ type Source struct {
 }
 
 // Key identifies the source for cycle detection: URL, ref and path.
-func (s Source) Key() string {
-	return s.URL + "|" + s.Ref.String() + "|" + cleanPath(s.Path)
+func (s Declaration) Key() string {
+	return s.URL + "|" + s.Ref.String() + "|" + s.CleanPath()
+}
+
+// CleanPath is Path cleaned, slash separated, without a leading "./" or
+// "/" ("" for the root).
+func (s Declaration) CleanPath() string {
+	c := path.Clean("/" + filepath.ToSlash(s.Path))
+	return strings.TrimPrefix(c, "/")
 }
 
 // String names the source with its origin for messages.
-func (s Source) String() string {
+func (s Declaration) String() string {
 	if s.Origin == "" {
 		return "source " + s.Name
 	}
@@ -69,20 +76,15 @@ func (s Source) String() string {
 
 var nonName = regexp.MustCompile(`[^a-z0-9.-]+`)
 
-// Inventory is the ApplySet parent of the source: a ConfigMap in its
-// namespace named gitops.<name>, with characters a name cannot hold
+// InventoryName names the ApplySet parent of the source (a ConfigMap in
+// its namespace): gitops.<name>, with characters a name cannot hold
 // replaced by dashes.
-func (s Source) Inventory() apply.Inventory {
+func (s Declaration) InventoryName() string {
 	name := "gitops." + strings.Trim(nonName.ReplaceAllString(strings.ToLower(strings.ReplaceAll(s.Name, "/", ".")), "-"), "-.")
 	if len(name) > 253 {
 		name = strings.TrimRight(name[:253], "-.")
 	}
-	return apply.Inventory{Kind: "ConfigMap", Namespace: s.Namespace, Name: name}
-}
-
-func cleanPath(p string) string {
-	c := path.Clean("/" + filepath.ToSlash(p))
-	return strings.TrimPrefix(c, "/")
+	return name
 }
 
 // ErrNoSources means a file or directory declared no kustomize source.
@@ -93,8 +95,8 @@ var ErrNoSources = errors.New("no Application with a `type: kustomize` component
 // prefix is put before each node's file path in messages (the path of the
 // directory the nodes were read from). Components of other types are
 // ignored: they render to objects, which the build of the source holds.
-func FromApplications(nodes []*yaml.RNode, defaultNamespace, prefix string) ([]Source, error) {
-	var out []Source
+func FromApplications(nodes []*yaml.RNode, defaultNamespace, prefix string) ([]Declaration, error) {
+	var out []Declaration
 	var errs []error
 	for _, n := range nodes {
 		if !oam.IsApplication(n) {
@@ -139,7 +141,7 @@ func withPrefix(prefix string, err error) error {
 }
 
 // fromComponent reads one kustomize component.
-func fromComponent(app *oam.Application, c oam.Component, ns string) (Source, error) {
+func fromComponent(app *oam.Application, c oam.Component, ns string) (Declaration, error) {
 	field := c.Field() + ".properties"
 	fail := func(f, format string, args ...any) error {
 		return &oam.FieldError{Source: app.Source, Object: app.Ref(), Field: field + f, Err: fmt.Errorf(format, args...)}
@@ -156,7 +158,7 @@ func fromComponent(app *oam.Application, c oam.Component, ns string) (Source, er
 		}
 		return s, nil
 	}
-	s := Source{Name: app.Name + "/" + c.Name, Namespace: ns, Prune: true,
+	s := Declaration{Name: app.Name + "/" + c.Name, Namespace: ns, Prune: true,
 		App: app.Name, Component: c.Name, Index: c.Index, Origin: originOf(app, c)}
 	repoType, err := str(p, "repoType", ".repoType")
 	if err != nil {

@@ -1,4 +1,4 @@
-package reconcile
+package source
 
 import (
 	"os"
@@ -10,15 +10,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
-
-	"github.com/oamgitops/kubectl-gitops/plugin/apply"
-	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 func TestFromApplications(t *testing.T) {
 	tests := map[string]struct {
 		in      string
-		want    []Source
+		want    []Declaration
 		wantErr string
 	}{
 		"seed infra": {
@@ -37,8 +34,8 @@ spec:
         path: ./infrastructure
         pullInterval: 1m30s
 `,
-			want: []Source{{Name: "infra/database-config", Namespace: "default", URL: "http://git.example/config.git",
-				Ref: source.Ref{Branch: "main"}, Path: "./infrastructure", SecretRef: "git-secret", Prune: true,
+			want: []Declaration{{Name: "infra/database-config", Namespace: "default", URL: "http://git.example/config.git",
+				Ref: Ref{Branch: "main"}, Path: "./infrastructure", SecretRef: "git-secret", Prune: true,
 				App: "infra", Component: "database-config", Interval: 90 * time.Second,
 				Origin: "clusters/x.yaml: Application default/infra: spec.components[0]"}},
 		},
@@ -55,8 +52,8 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: not-an-app}
 `,
-			want: []Source{{Name: "apps/src", Namespace: "fallback", URL: "ssh://git@h/r.git",
-				Ref: source.Ref{SemVer: ">=1.0.0"}, Path: "apps", App: "apps", Component: "src", Index: 1,
+			want: []Declaration{{Name: "apps/src", Namespace: "fallback", URL: "ssh://git@h/r.git",
+				Ref: Ref{SemVer: ">=1.0.0"}, Path: "apps", App: "apps", Component: "src", Index: 1,
 				Origin: "clusters/x.yaml: Application fallback/apps: spec.components[1]"}},
 		},
 		"missing url": {
@@ -156,23 +153,22 @@ func TestReadApplicationsSeed(t *testing.T) {
 	}
 }
 
-func TestSourceKeyAndInventory(t *testing.T) {
-	a := Source{Name: "infra/database-config", Namespace: "default", URL: "http://h/c.git", Ref: source.Ref{Branch: "main"}, Path: "./infrastructure"}
+func TestDeclarationKeyAndInventoryName(t *testing.T) {
+	a := Declaration{Name: "infra/database-config", Namespace: "default", URL: "http://h/c.git", Ref: Ref{Branch: "main"}, Path: "./infrastructure"}
 	b := a
 	b.Path = "infrastructure/"
 	if a.Key() != b.Key() {
 		t.Errorf("equivalent paths give different keys: %q, %q", a.Key(), b.Key())
 	}
-	b.Ref = source.Ref{Tag: "main"}
+	b.Ref = Ref{Tag: "main"}
 	if a.Key() == b.Key() {
 		t.Errorf("branch and tag of the same name give one key %q", a.Key())
 	}
-	want := apply.Inventory{Kind: "ConfigMap", Namespace: "default", Name: "gitops.infra.database-config"}
-	if diff := cmp.Diff(want, a.Inventory()); diff != "" {
-		t.Errorf("(-want +got)\n%s", diff)
+	if got := a.InventoryName(); got != "gitops.infra.database-config" {
+		t.Errorf("inventory name %q", got)
 	}
-	odd := Source{Name: "Config_Repo/apps dir", Namespace: "ns"}
-	if got := odd.Inventory().Name; got != "gitops.config-repo.apps-dir" {
+	odd := Declaration{Name: "Config_Repo/apps dir", Namespace: "ns"}
+	if got := odd.InventoryName(); got != "gitops.config-repo.apps-dir" {
 		t.Errorf("inventory name %q", got)
 	}
 }
