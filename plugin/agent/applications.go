@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/plugin/status"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -98,8 +99,8 @@ func (c *Controller) release(app, sourceKey string) {
 
 // sourcesOf are the tracked sources of st in component order, with what
 // their last step left.
-func (c *Controller) sourcesOf(st *appState) ([]source.Declaration, map[int]snapshot, bool) {
-	snaps := map[int]snapshot{}
+func (c *Controller) sourcesOf(st *appState) ([]source.Declaration, map[int]status.SourceStep, bool) {
+	snaps := map[int]status.SourceStep{}
 	observed := true
 	for _, s := range st.decl.roots {
 		tr := c.sources[sourceKey(s)]

@@ -16,8 +16,8 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/plugin/status"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
 
@@ -109,16 +109,7 @@ type tracked struct {
 	pullNow bool
 	// steps counts the steps done; last is what the last one left.
 	steps int
-	last  snapshot
-}
-
-// snapshot is what a source's last step left, for the status.
-type snapshot struct {
-	stepped            bool
-	applied, attempted string
-	err                error
-	// records are the inventories of the source and its nested sources.
-	records []apply.InventoryRecord
+	last  status.SourceStep
 }
 
 // New checks o and makes a Controller.
@@ -231,7 +222,7 @@ func (c *Controller) stepSource(ctx context.Context, key string) {
 		tr.tree.PullNow()
 		tr.pullNow = false
 	}
-	tree, records := tr.tree, tr.last.records
+	tree, records := tr.tree, tr.last.Records
 	c.mu.Unlock()
 
 	start := c.o.Clock.Now()
@@ -245,7 +236,7 @@ func (c *Controller) stepSource(ctx context.Context, key string) {
 		records = c.readInventories(ctx, tree.Sources())
 	}
 	applied, attempted := tree.Revisions()
-	snap := snapshot{stepped: true, applied: applied, attempted: attempted, err: errors.Join(step.Errors...), records: records}
+	snap := status.SourceStep{Stepped: true, Applied: applied, Attempted: attempted, Err: errors.Join(step.Errors...), Records: records}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -268,7 +259,7 @@ func (c *Controller) stepSource(ctx context.Context, key string) {
 func (c *Controller) readInventories(ctx context.Context, srcs []source.Declaration) []apply.InventoryRecord {
 	out := []apply.InventoryRecord{}
 	for _, s := range srcs {
-		rec, err := c.o.Inventories.ReadInventory(ctx, reconcile.InventoryOf(s))
+		rec, err := c.o.Inventories.ReadInventory(ctx, apply.InventoryOf(s))
 		if err == nil {
 			out = append(out, *rec)
 		}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -165,4 +166,10 @@ func joinSorted(set map[string]bool) string {
 	}
 	sort.Strings(list)
 	return strings.Join(list, ",")
+}
+
+// InventoryOf is the ApplySet parent of a source's objects: the ConfigMap
+// s.InventoryName() in the source's namespace.
+func InventoryOf(s source.Declaration) Inventory {
+	return Inventory{Kind: "ConfigMap", Namespace: s.Namespace, Name: s.InventoryName()}
 }

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/plugin/status"
 )
 
 // sourceTree reads the inventories of srcs and of the nested sources their
@@ -22,7 +21,7 @@ func sourceTree(ctx context.Context, applier *apply.Applier, srcs []source.Decla
 	var errs []error
 	var roots []target
 	for _, s := range srcs {
-		inv := reconcile.InventoryOf(s)
+		inv := apply.InventoryOf(s)
 		rec, err := applier.ReadInventory(ctx, inv)
 		switch {
 		case errors.Is(err, apply.ErrNoInventory):
@@ -81,43 +80,16 @@ func inventories(ctx context.Context, applier *apply.Applier, roots []target, er
 }
 
 // withNested is the order sync goes in: roots in the order given, each
-// followed by its nested sources depth first; nested sources are those
-// whose inventory names the source's as its parent, oldest first (the
-// order of their first sync). Each inventory comes once.
+// followed by its nested sources depth first, oldest first (the order of
+// their first sync; see status.Tree). Each inventory comes once.
 func withNested(roots []target, all []apply.InventoryRecord) []target {
-	children := map[apply.Inventory][]apply.InventoryRecord{}
-	for _, r := range all {
-		if r.Source != nil && r.Source.Parent != nil {
-			children[*r.Source.Parent] = append(children[*r.Source.Parent], r)
-		}
-	}
-	for _, c := range children {
-		sort.SliceStable(c, func(i, j int) bool {
-			if !c[i].Created.Equal(c[j].Created) {
-				return c[i].Created.Before(c[j].Created)
-			}
-			return c[i].Inventory.Name < c[j].Inventory.Name
-		})
-	}
+	tree := status.NewTree(all)
 	seen := map[apply.Inventory]bool{}
 	var order []target
-	var visit func(t target)
-	visit = func(t target) {
-		if seen[t.rec.Inventory] {
-			return
-		}
-		seen[t.rec.Inventory] = true
-		order = append(order, t)
-		for _, c := range children[t.rec.Inventory] {
-			name := c.Inventory.Name
-			if c.Source != nil && c.Source.Name != "" {
-				name = c.Source.Name
-			}
-			visit(target{name: name, rec: c})
-		}
-	}
 	for _, r := range roots {
-		visit(r)
+		tree.Walk(r.rec, r.name, seen, func(rec apply.InventoryRecord, names []string) {
+			order = append(order, target{name: names[len(names)-1], rec: rec})
+		})
 	}
 	return order
 }

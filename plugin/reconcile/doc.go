@@ -8,7 +8,7 @@
 // `type: kustomize` components of OAM Applications (source.FromApplications).
 // Applications of that kind found in a source's own build are followed as
 // nested sources after it, depth first, with cycle detection on URL, ref
-// and path. InventoryOf names the ApplySet parent of a source.
+// and path. apply.InventoryOf names the ApplySet parent of a source.
 //
 //	w := reconcile.Walker{Build: buildOpts, Credentials: creds, Progress: os.Stderr}
 //	err := w.Walk(ctx, roots, func(ctx context.Context, b *reconcile.Built) error {

@@ -61,7 +61,7 @@ type Syncer struct {
 // applyOptions are the applier's options for b, the same for Sync and
 // Diff.
 func (s *Syncer) applyOptions(b *Built) apply.ApplyOptions {
-	opts := apply.DefaultApplyOptions(InventoryOf(b.Source))
+	opts := apply.DefaultApplyOptions(apply.InventoryOf(b.Source))
 	opts.Prune = b.Source.Prune
 	opts.AllowEmpty = s.Options.AllowEmpty
 	if s.Options.WaveTimeout > 0 {
@@ -71,7 +71,7 @@ func (s *Syncer) applyOptions(b *Built) apply.ApplyOptions {
 	opts.Source = &apply.SourceRecord{Name: b.Source.Name, App: b.Source.App, Component: b.Source.Component, Index: b.Source.Index,
 		URL: source.DisplayURL(b.Source.URL), Ref: b.Source.Ref.String(), Path: b.Source.CleanPath()}
 	if b.Parent != nil {
-		parent := InventoryOf(*b.Parent)
+		parent := apply.InventoryOf(*b.Parent)
 		opts.Source.Parent = &parent
 	}
 	opts.Applications = b.Applications
@@ -93,7 +93,7 @@ func (s *Syncer) Diff(ctx context.Context, b *Built) ([]apply.ObjectDiff, error)
 
 // Sync applies b. The result lists what was done also when it fails.
 func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
-	inv := InventoryOf(b.Source)
+	inv := apply.InventoryOf(b.Source)
 	opts := s.applyOptions(b)
 	opts.Progress = func(e apply.WaveEvent) {
 		if e.Waves < 2 {

@@ -56,14 +56,10 @@ type Walker struct {
 	Progress io.Writer
 }
 
-// ErrCycle means a source declares, directly or through nested sources,
-// a source that is being synced (same URL, ref and path).
-var ErrCycle = errors.New("source cycle")
-
 // Walk fetches and builds each root, calls visit with the result, then
 // walks the kustomize sources the build declared, depth first. A source
 // reached a second time by another path is visited once; one that declares
-// itself (a cycle) fails with ErrCycle. Walk stops at the first error.
+// itself (a cycle) fails with source.ErrCycle. Walk stops at the first error.
 func (w *Walker) Walk(ctx context.Context, roots []source.Declaration, visit func(context.Context, *Built) error) error {
 	seen := map[string]bool{}
 	for _, s := range roots {
@@ -80,16 +76,10 @@ func (w *Walker) walk(ctx context.Context, s source.Declaration, chain []source.
 	if _, err := source.RepoPath(s.Path); err != nil {
 		return fmt.Errorf("%s: %w", s, err)
 	}
-	key := s.Key()
-	for i, c := range chain {
-		if c.Key() == key {
-			names := []string{}
-			for _, c := range append(chain[i:], s) {
-				names = append(names, c.Name)
-			}
-			return fmt.Errorf("%s: %w: %s", s, ErrCycle, strings.Join(names, " -> "))
-		}
+	if err := source.CheckCycle(chain, s); err != nil {
+		return err
 	}
+	key := s.Key()
 	if seen[key] {
 		w.progress("%s: already synced in this run, skipped", s.Name)
 		return nil

@@ -101,8 +101,8 @@ func TestWalkCycle(t *testing.T) {
 	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "a"}
 	visits := 0
 	err := w.Walk(context.Background(), []source.Declaration{root}, func(context.Context, *Built) error { visits++; return nil })
-	if !errors.Is(err, ErrCycle) {
-		t.Fatalf("want ErrCycle, got %v", err)
+	if !errors.Is(err, source.ErrCycle) {
+		t.Fatalf("want source.ErrCycle, got %v", err)
 	}
 	if want := "root -> a/src -> b/src"; !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not show the cycle %q", err, want)

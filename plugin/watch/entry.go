@@ -169,9 +169,8 @@ func (st *state) setChildren(e *entry, nested []source.Declaration) ([]*entry, [
 	declared := map[string]bool{}
 	for _, n := range nested {
 		key := n.Key()
-		if chain := cycle(e, key); chain != nil {
-			names := append(chain, n.Name)
-			errs = append(errs, fmt.Errorf("%s: %w: %s", n, reconcile.ErrCycle, strings.Join(names, " -> ")))
+		if err := source.CheckCycle(e.chain(), n); err != nil {
+			errs = append(errs, err)
 			continue
 		}
 		if declared[key] {
@@ -213,21 +212,11 @@ func (st *state) drop(c *entry) {
 	}
 }
 
-// cycle returns the names from the root down to e when e or one of its
-// ancestors has key, else nil.
-func cycle(e *entry, key string) []string {
-	var chain []*entry
+// chain is the sources from the root down to e.
+func (e *entry) chain() []source.Declaration {
+	var out []source.Declaration
 	for a := e; a != nil; a = a.parent {
-		chain = append([]*entry{a}, chain...)
+		out = append([]source.Declaration{a.src}, out...)
 	}
-	for i, a := range chain {
-		if a.src.Key() == key {
-			var names []string
-			for _, c := range chain[i:] {
-				names = append(names, c.src.Name)
-			}
-			return names
-		}
-	}
-	return nil
+	return out
 }

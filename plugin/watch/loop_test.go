@@ -228,7 +228,7 @@ func TestOnce(t *testing.T) {
 	gone := f.source("gone", "x", 0)
 	gone.URL = "http://127.0.0.1:1/missing.git" // nothing listens there
 	err := f.loop.Once(f.ctx, []source.Declaration{f.source("root", "root", 0), gone})
-	if !errors.Is(err, reconcile.ErrCycle) || !strings.Contains(err.Error(), "root -> self/src") {
+	if !errors.Is(err, source.ErrCycle) || !strings.Contains(err.Error(), "root -> self/src") {
 		t.Errorf("Once: %v, want a cycle root -> self/src", err)
 	}
 	if err == nil || !strings.Contains(err.Error(), "source gone") {

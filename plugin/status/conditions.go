@@ -1,4 +1,4 @@
-package agent
+package status
 
 import (
 	"fmt"
@@ -33,7 +33,7 @@ func conditions(app *unstructured.Unstructured, parseErr error, reconciling bool
 	}
 	switch {
 	case parseErr != nil:
-		msg := fmt.Sprintf("Application %s: %v", KeyOf(app), parseErr)
+		msg := fmt.Sprintf("Application %s: %v", app.GetNamespace()+"/"+app.GetName(), parseErr)
 		return []any{cond(ConditionReady, "False", ReasonInvalid, msg), cond(ConditionStalled, "True", ReasonInvalid, msg)}
 	case len(failing) > 0:
 		return []any{cond(ConditionReady, "False", ReasonFailed, strings.Join(failing, "; "))}
@@ -51,9 +51,9 @@ func conditions(app *unstructured.Unstructured, parseErr error, reconciling bool
 	return []any{cond(ConditionReady, "True", ReasonSucceeded, "Applied revision: "+applied)}
 }
 
-// keepTransitions sets each condition's lastTransitionTime: the old one
+// KeepTransitions sets each condition's lastTransitionTime: the old one
 // when the condition kept its status, else now.
-func keepTransitions(want, old map[string]any, now time.Time) {
+func KeepTransitions(want, old map[string]any, now time.Time) {
 	before := map[string]map[string]any{}
 	oldConds, _, _ := unstructured.NestedSlice(map[string]any{"s": old}, "s", "conditions")
 	for _, c := range oldConds {
