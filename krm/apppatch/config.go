@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/oamgitops/kubectl-gitops/krm/fnconfig"
 	"github.com/oamgitops/kubectl-gitops/krm/override"
 )
 
@@ -12,6 +13,9 @@ const (
 	ConfigAPIVersion = "config.oamgitops.dev/v1alpha1"
 	ConfigKind       = "ApplicationPatch"
 )
+
+// ConfigIdentity is the one kind of config the function accepts.
+var ConfigIdentity = fnconfig.Kind{APIVersion: ConfigAPIVersion, Kind: ConfigKind}
 
 // Config is the function config:
 //
@@ -54,12 +58,9 @@ type Selector struct {
 // Default fills in defaults (there are none to fill).
 func (c *Config) Default() error { return nil }
 
-// Validate checks the config, including the component patches.
+// Validate checks the config, including the component patches
+// (fnconfig.Load checks its kind).
 func (c *Config) Validate() error {
-	if c.APIVersion != ConfigAPIVersion || c.Kind != ConfigKind {
-		return fmt.Errorf("function config %s/%s is not accepted: expected apiVersion %s, kind %s",
-			c.APIVersion, c.Kind, ConfigAPIVersion, ConfigKind)
-	}
 	if len(c.Spec.Components) == 0 && c.Spec.ComponentSelector == nil {
 		return fmt.Errorf("spec.components: at least one component patch is required")
 	}

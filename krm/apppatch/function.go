@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/oamgitops/kubectl-gitops/krm/fnconfig"
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
 )
 
@@ -20,13 +21,12 @@ var _ framework.ResourceListProcessor = Function{}
 // Process implements framework.ResourceListProcessor.
 func (Function) Process(rl *framework.ResourceList) error {
 	cfg := &Config{}
-	if rl.FunctionConfig == nil || rl.FunctionConfig.GetKind() == "" {
-		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error,
-			Message: "function config: an ApplicationPatch (apiVersion " + ConfigAPIVersion + ") is required"})
-		return rl.Results
+	given, err := fnconfig.Load(rl.FunctionConfig, cfg, ConfigIdentity)
+	if !given {
+		err = fmt.Errorf("a config of kind %s is required", ConfigIdentity)
 	}
-	if err := framework.LoadFunctionConfig(rl.FunctionConfig, cfg); err != nil {
-		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: fmt.Sprintf("function config: %v", err)})
+	if err != nil {
+		rl.Results = append(rl.Results, fnconfig.Result(rl.FunctionConfig, err))
 		return rl.Results
 	}
 	// Numbers keep their YAML type (the framework decodes through JSON).

@@ -38,7 +38,10 @@ spec:
 
 func process(t *testing.T, config string) (string, framework.Results) {
 	t.Helper()
-	rl := &framework.ResourceList{Items: []*yaml.RNode{yaml.MustParse(app)}, FunctionConfig: yaml.MustParse(config)}
+	rl := &framework.ResourceList{Items: []*yaml.RNode{yaml.MustParse(app)}}
+	if config != "" {
+		rl.FunctionConfig = yaml.MustParse(config)
+	}
 	err := apppatch.Function{}.Process(rl)
 	if err != nil {
 		return "", rl.Results
@@ -121,7 +124,11 @@ func TestProcess(t *testing.T) {
 
 func TestProcessErrors(t *testing.T) {
 	tests := map[string]struct{ config, want string }{
-		"wrong kind":      {config: "apiVersion: config.oamgitops.dev/v1alpha1\nkind: Patch\nmetadata: {name: p}\nspec: {components: [{name: a}]}\n", want: "expected apiVersion config.oamgitops.dev/v1alpha1, kind ApplicationPatch"},
+		"wrong kind":       {config: "apiVersion: config.oamgitops.dev/v1alpha1\nkind: Patch\nmetadata: {name: p}\nspec: {components: [{name: a}]}\n", want: "config.oamgitops.dev/v1alpha1 Patch is not accepted: expected config.oamgitops.dev/v1alpha1 ApplicationPatch"},
+		"a misspelt field": {config: head + "  selector: {names: [a]}\n  component: [{name: a}]\n", want: `unknown field "spec.component"`},
+		"no config":        {config: "", want: "a config of kind config.oamgitops.dev/v1alpha1 ApplicationPatch is required"},
+		"kpt's default ConfigMap": {config: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: function-input}\n",
+			want: "a config of kind config.oamgitops.dev/v1alpha1 ApplicationPatch is required"},
 		"no patches":      {config: head + "  selector: {names: [a]}\n", want: "spec.components: at least one component patch is required"},
 		"bad trait patch": {config: head + "  components: [{name: a, traits: [{properties: {}}]}]\n", want: "spec.components[0].traits[0].type: is required"},
 	}

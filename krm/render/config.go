@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/oamgitops/kubectl-gitops/krm/fnconfig"
 	"github.com/oamgitops/kubectl-gitops/krm/workflow"
 )
 
@@ -12,6 +13,9 @@ const (
 	ConfigAPIVersion = "config.oamgitops.dev/v1alpha1"
 	ConfigKind       = "RenderApplications"
 )
+
+// ConfigIdentity is the one kind of config the function accepts.
+var ConfigIdentity = fnconfig.Kind{APIVersion: ConfigAPIVersion, Kind: ConfigKind}
 
 // Config is the optional function config of render-application:
 //
@@ -78,12 +82,8 @@ func (c *Config) Default() error {
 	return nil
 }
 
-// Validate checks the config.
+// Validate checks the config's spec (fnconfig.Load checks its kind).
 func (c *Config) Validate() error {
-	if c.APIVersion != ConfigAPIVersion || c.Kind != ConfigKind {
-		return fmt.Errorf("function config %s/%s is not accepted: expected apiVersion %s, kind %s",
-			c.APIVersion, c.Kind, ConfigAPIVersion, ConfigKind)
-	}
 	if _, err := ParseClusterVersion(c.Spec.ClusterVersion); err != nil {
 		return fmt.Errorf("spec.clusterVersion: %w", err)
 	}

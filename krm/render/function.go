@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/krm/definition"
+	"github.com/oamgitops/kubectl-gitops/krm/fnconfig"
 	"github.com/oamgitops/kubectl-gitops/krm/helm"
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
 )
@@ -44,14 +45,9 @@ var _ framework.ResourceListProcessor = Function{}
 // Process implements framework.ResourceListProcessor.
 func (f Function) Process(rl *framework.ResourceList) error {
 	cfg := &Config{APIVersion: ConfigAPIVersion, Kind: ConfigKind}
-	if rl.FunctionConfig != nil && rl.FunctionConfig.GetKind() != "" && !emptyConfigMap(rl.FunctionConfig) {
-		cfg = &Config{}
-		if err := framework.LoadFunctionConfig(rl.FunctionConfig, cfg); err != nil {
-			rl.Results = append(rl.Results, configResult(rl.FunctionConfig, err))
-			return rl.Results
-		}
-	} else if err := cfg.Default(); err != nil {
-		return err
+	if _, err := fnconfig.Load(rl.FunctionConfig, cfg, ConfigIdentity); err != nil {
+		rl.Results = append(rl.Results, fnconfig.Result(rl.FunctionConfig, err))
+		return rl.Results
 	}
 	items, results := f.Render(rl.Items, cfg)
 	rl.Results = append(rl.Results, results...)
@@ -61,33 +57,6 @@ func (f Function) Process(rl *framework.ResourceList) error {
 	}
 	rl.Items = items
 	return nil
-}
-
-// emptyConfigMap reports a ConfigMap with no data: what `kpt fn eval`
-// passes as the function config when the user gives none.
-func emptyConfigMap(cfg *yaml.RNode) bool {
-	if cfg.GetApiVersion() != "v1" || cfg.GetKind() != "ConfigMap" {
-		return false
-	}
-	for _, field := range []string{"data", "binaryData"} {
-		if f := cfg.Field(field); f != nil && !yaml.IsMissingOrNull(f.Value) && len(f.Value.Content()) > 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func configResult(cfg *yaml.RNode, err error) *framework.Result {
-	src := oam.SourceOf(cfg)
-	r := &framework.Result{
-		Message:     fmt.Sprintf("function config: %v", err),
-		Severity:    framework.Error,
-		ResourceRef: &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: cfg.GetApiVersion(), Kind: cfg.GetKind()}, NameMeta: yaml.NameMeta{Name: cfg.GetName()}},
-	}
-	if src.File != "" {
-		r.File = &framework.File{Path: src.File, Index: src.Index}
-	}
-	return r
 }
 
 // Render expands the Applications among items. It returns the new items

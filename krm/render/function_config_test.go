@@ -19,6 +19,9 @@ func TestProcessFunctionConfigConfigMap(t *testing.T) {
 		"empty ConfigMap from kpt": {config: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\n"},
 		"ConfigMap with data":      {config: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n", wantErr: true},
 		"other kind":               {config: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n", wantErr: true},
+		"a misspelt field": {config: "apiVersion: config.oamgitops.dev/v1alpha1\nkind: RenderApplications\nmetadata: {name: r}\nspec: {clusterVersio: v1.30}\n",
+			wantErr: true},
+		"the accepted kind": {config: "apiVersion: config.oamgitops.dev/v1alpha1\nkind: RenderApplications\nmetadata: {name: r, annotations: {config.kubernetes.io/local-config: 'true'}}\nspec: {clusterVersion: v1.30.0, step: deploy}\n"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/oamgitops/kubectl-gitops/krm/fnconfig"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -14,6 +15,9 @@ const (
 	ConfigAPIVersion = "config.oamgitops.dev/v1alpha1"
 	ConfigKind       = "SetImages"
 )
+
+// ConfigIdentity is the one kind of config the function accepts.
+var ConfigIdentity = fnconfig.Kind{APIVersion: ConfigAPIVersion, Kind: ConfigKind}
 
 // Config is the set-image function's config.
 type Config struct {
@@ -32,12 +36,9 @@ type ConfigSpec struct {
 // Default fills in defaults; there are none.
 func (c *Config) Default() error { return nil }
 
-// Validate checks the config; errors name the field.
+// Validate checks the config's spec (fnconfig.Load checks its kind);
+// errors name the field.
 func (c *Config) Validate() error {
-	if c.APIVersion != ConfigAPIVersion || c.Kind != ConfigKind {
-		return fmt.Errorf("function config %s/%s is not accepted: expected apiVersion %s, kind %s",
-			c.APIVersion, c.Kind, ConfigAPIVersion, ConfigKind)
-	}
 	for i, p := range c.Spec.Policies {
 		for _, f := range []struct{ name, value string }{{"namespace", p.Namespace}, {"name", p.Name}, {"image", p.Image}, {"tag", p.Tag}} {
 			if f.value == "" {
@@ -58,16 +59,9 @@ var _ framework.ResourceListProcessor = Function{}
 // Process implements framework.ResourceListProcessor.
 func (Function) Process(rl *framework.ResourceList) error {
 	cfg := &Config{APIVersion: ConfigAPIVersion, Kind: ConfigKind}
-	if c := rl.FunctionConfig; c != nil && c.GetKind() != "" && !(c.GetKind() == "ConfigMap" && c.GetApiVersion() == "v1") {
-		cfg = &Config{}
-		if err := framework.LoadFunctionConfig(c, cfg); err != nil {
-			rl.Results = append(rl.Results, &framework.Result{
-				Message:     "function config: " + err.Error(),
-				Severity:    framework.Error,
-				ResourceRef: ref(c),
-			})
-			return rl.Results
-		}
+	if _, err := fnconfig.Load(rl.FunctionConfig, cfg, ConfigIdentity); err != nil {
+		rl.Results = append(rl.Results, fnconfig.Result(rl.FunctionConfig, err))
+		return rl.Results
 	}
 	policies, results := policiesFromItems(rl.Items)
 	rl.Results = append(rl.Results, results...)

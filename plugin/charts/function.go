@@ -6,6 +6,7 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
+	"github.com/oamgitops/kubectl-gitops/krm/fnconfig"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
 )
 
@@ -59,12 +60,8 @@ func (f Function) Process(rl *framework.ResourceList) error {
 // chartsConfig reads spec.charts of a RenderApplications config; nil when
 // there is none (an invalid config is reported by the render).
 func chartsConfig(rl *framework.ResourceList) *render.ChartsConfig {
-	fc := rl.FunctionConfig
-	if fc == nil || fc.GetKind() != render.ConfigKind || fc.GetApiVersion() != render.ConfigAPIVersion {
-		return nil
-	}
-	cfg := &render.Config{}
-	if err := fc.YNode().Decode(cfg); err != nil {
+	cfg := &render.Config{APIVersion: render.ConfigAPIVersion, Kind: render.ConfigKind}
+	if given, err := fnconfig.Load(rl.FunctionConfig, cfg, render.ConfigIdentity); !given || err != nil {
 		return nil
 	}
 	return cfg.Spec.Charts
