@@ -1,7 +1,7 @@
 package fnconfig
 
 import (
-	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -38,7 +38,7 @@ func (c *testConfig) Default() error {
 func (c *testConfig) Validate() error {
 	for i, n := range c.Spec.Names {
 		if n == "" {
-			return errors.New("spec.names[" + string(rune('0'+i)) + "]: must not be empty")
+			return fmt.Errorf("spec.names[%d]: must not be empty", i)
 		}
 	}
 	return nil

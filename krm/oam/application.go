@@ -1,5 +1,7 @@
 package oam
 
+import "strconv"
+
 // APIVersion and Kind of the objects this package models.
 const (
 	APIVersion = "core.oam.dev/v1beta1"
@@ -43,7 +45,7 @@ func (c *Component) Field() string {
 	if c.Index < 0 {
 		return "spec.components[name=" + c.Name + "]"
 	}
-	return "spec.components[" + itoa(c.Index) + "]"
+	return "spec.components[" + strconv.Itoa(c.Index) + "]"
 }
 
 // Trait is one entry of a component's traits.
@@ -86,11 +88,4 @@ type WorkflowStep struct {
 	Outputs    []any
 	SubSteps   []WorkflowStep
 	Mode       string
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }

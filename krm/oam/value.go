@@ -179,12 +179,16 @@ func ToNode(v any) *yaml.Node {
 	case int64:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(x, 10)}
 	case float64:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: formatFloat(x)}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: FormatFloat(x)}
 	}
 	return stringNode(fmt.Sprint(v))
 }
 
-func formatFloat(f float64) string {
+// FormatFloat writes a float as YAML and CUE read it back as the same
+// float: the shortest decimal, always with a fraction or an exponent (1.0,
+// 2.5e+20), and YAML's .inf, -.inf and .nan. Every float this repository
+// prints goes through it.
+func FormatFloat(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
 		return ".inf"

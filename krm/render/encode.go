@@ -5,10 +5,10 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
+	"github.com/oamgitops/kubectl-gitops/krm/oam"
 )
 
 // toExpr turns plain Go data into a CUE expression as its JSON would read:
@@ -62,11 +62,7 @@ func toExpr(v any) (ast.Expr, error) {
 		if math.IsInf(x, 0) || math.IsNaN(x) {
 			return nil, fmt.Errorf("%v is not a number JSON can hold", x)
 		}
-		s := strconv.FormatFloat(x, 'g', -1, 64)
-		if !strings.ContainsAny(s, ".e") {
-			s += ".0"
-		}
-		return &ast.BasicLit{Kind: token.FLOAT, Value: s}, nil
+		return &ast.BasicLit{Kind: token.FLOAT, Value: oam.FormatFloat(x)}, nil
 	}
 	return nil, fmt.Errorf("unsupported value of type %T", v)
 }

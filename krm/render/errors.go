@@ -239,7 +239,7 @@ func describeValue(v any) string {
 	case int64, int:
 		return fmt.Sprintf("int %d", x)
 	case float64:
-		return "number " + strconv.FormatFloat(x, 'g', -1, 64)
+		return "number " + oam.FormatFloat(x)
 	}
 	return oam.TypeName(v)
 }

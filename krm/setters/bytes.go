@@ -95,7 +95,8 @@ func SetBytes(file string, data []byte, policies Policies) (Result, error) {
 func resolve(t target, policies Policies, note Note) (string, *Note) {
 	p, ok := policies[t.marker.PolicyID()]
 	if !ok {
-		note.Level, note.Message = Debug, fmt.Sprintf("marker names policy %s, which is not given; left alone", t.marker.PolicyID())
+		note.Level, note.UnknownPolicy = Debug, t.marker.PolicyID()
+		note.Message = fmt.Sprintf("marker names policy %s, which is not given; left alone", note.UnknownPolicy)
 		return "", &note
 	}
 	v, ok := p.Value(t.marker.Part)

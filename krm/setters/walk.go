@@ -42,6 +42,10 @@ type Note struct {
 	Object  string
 	Field   string
 	Message string
+	// UnknownPolicy is the policy a marker names that was not given (its
+	// namespace:name), "" for other notes: callers that know more about
+	// where policies come from say so without reading Message.
+	UnknownPolicy string
 }
 
 func (n Note) String() string {

@@ -1,8 +1,6 @@
 package agent
 
 import (
-	"sort"
-
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/status"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -120,12 +118,3 @@ func (c *Controller) sourcesOf(st *appState) ([]source.Declaration, map[int]stat
 // inventory and Secret), repository, ref and path. Two Applications of one
 // namespace declaring the same source share it.
 func sourceKey(s source.Declaration) string { return s.Namespace + "|" + s.Key() }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}

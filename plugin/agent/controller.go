@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -311,7 +313,7 @@ func (c *Controller) imageSources() []imageauto.Source {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []imageauto.Source
-	for _, key := range sortedKeys(c.apps) {
+	for _, key := range slices.Sorted(maps.Keys(c.apps)) {
 		out = append(out, c.apps[key].decl.images...)
 	}
 	return out

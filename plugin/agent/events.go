@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/fluxcd/pkg/ssa"
@@ -44,9 +46,9 @@ func (o *observer) Sync(ctx context.Context, b *reconcile.Built) (*reconcile.Syn
 		for _, ch := range res.Changes {
 			switch ssa.Action(ch.Action) {
 			case ssa.CreatedAction, ssa.ConfiguredAction:
-				applied = append(applied, subject(ch))
+				applied = append(applied, ch.Subject())
 			case ssa.DeletedAction:
-				pruned = append(pruned, subject(ch))
+				pruned = append(pruned, ch.Subject())
 			}
 		}
 	}
@@ -96,7 +98,7 @@ func (c *Controller) declarers(key string) []*unstructured.Unstructured {
 		return nil
 	}
 	var out []*unstructured.Unstructured
-	for _, app := range sortedKeys(tr.apps) {
+	for _, app := range slices.Sorted(maps.Keys(tr.apps)) {
 		if st := c.apps[app]; st != nil {
 			out = append(out, st.obj)
 		}
@@ -112,14 +114,6 @@ func (c *Controller) event(apps []*unstructured.Unstructured, kind, reason, form
 	for _, app := range apps {
 		c.o.Events.Event(app, kind, reason, msg)
 	}
-}
-
-// subject is Kind/name or Kind/namespace/name.
-func subject(ch reconcile.Change) string {
-	if ch.Namespace == "" {
-		return ch.Kind + "/" + ch.Name
-	}
-	return ch.Kind + "/" + ch.Namespace + "/" + ch.Name
 }
 
 // list joins subjects, at most ten of them named.

@@ -276,12 +276,17 @@ func copyObjects(objects []*unstructured.Unstructured) []*unstructured.Unstructu
 	return out
 }
 
-// subject names an object as Kind/namespace/name.
-func subject(obj *unstructured.Unstructured) string {
-	if obj.GetNamespace() == "" {
-		return obj.GetKind() + "/" + obj.GetName()
+// Subject names an object in messages, as ssa does: Kind/namespace/name,
+// or Kind/name for a cluster-scoped one.
+func Subject(kind, namespace, name string) string {
+	if namespace == "" {
+		return kind + "/" + name
 	}
-	return obj.GetKind() + "/" + obj.GetNamespace() + "/" + obj.GetName()
+	return kind + "/" + namespace + "/" + name
+}
+
+func subject(obj *unstructured.Unstructured) string {
+	return Subject(obj.GetKind(), obj.GetNamespace(), obj.GetName())
 }
 
 func createsNamespace(objects []*unstructured.Unstructured, ns string) bool {

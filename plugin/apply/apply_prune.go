@@ -3,6 +3,8 @@ package apply
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/fluxcd/cli-utils/pkg/object"
@@ -82,7 +84,7 @@ func (a *Applier) listMembers(ctx context.Context, s *applySet, gk schema.GroupK
 	}
 	scopes := []string{""}
 	if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
-		scopes = sortedKeys(namespaces)
+		scopes = slices.Sorted(maps.Keys(namespaces))
 	}
 	var out []*unstructured.Unstructured
 	for _, ns := range scopes {
@@ -108,14 +110,5 @@ func sortedGroupKinds(set map[schema.GroupKind]bool) []schema.GroupKind {
 		out = append(out, gk)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
-	return out
-}
-
-func sortedKeys(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

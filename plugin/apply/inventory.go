@@ -5,7 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
@@ -132,8 +133,8 @@ func (a *Applier) writeParent(ctx context.Context, s *applySet, prev previousSet
 	parent.SetLabels(map[string]string{ApplySetIDLabel: s.id})
 	anns := map[string]string{
 		ApplySetToolingAnnotation:    s.tooling,
-		ApplySetGroupKindsAnnotation: joinSorted(gks),
-		ApplySetNamespacesAnnotation: joinSorted(nss),
+		ApplySetGroupKindsAnnotation: strings.Join(slices.Sorted(maps.Keys(gks)), ","),
+		ApplySetNamespacesAnnotation: strings.Join(slices.Sorted(maps.Keys(nss)), ","),
 	}
 	if err := rec.annotate(anns); err != nil {
 		return fmt.Errorf("inventory %s: %w", s.parentName(), err)
@@ -146,7 +147,7 @@ func (a *Applier) writeParent(ctx context.Context, s *applySet, prev previousSet
 }
 
 func (s *applySet) parentName() string {
-	return s.parent.Kind + "/" + s.parent.Namespace + "/" + s.parent.Name
+	return Subject(s.parent.Kind, s.parent.Namespace, s.parent.Name)
 }
 
 func splitList(s string) []string {
@@ -157,15 +158,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func joinSorted(set map[string]bool) string {
-	list := make([]string, 0, len(set))
-	for s := range set {
-		list = append(list, s)
-	}
-	sort.Strings(list)
-	return strings.Join(list, ",")
 }
 
 // InventoryOf is the ApplySet parent of a source's objects: the ConfigMap

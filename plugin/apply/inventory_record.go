@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -241,7 +243,7 @@ func componentHealth(objects []*unstructured.Unstructured, observed map[objKey]O
 	out := make([]ComponentHealth, 0, len(order))
 	for _, k := range order {
 		c := byKey[k]
-		c.c.Traits = sortedKeys(c.traits)
+		c.c.Traits = slices.Sorted(maps.Keys(c.traits))
 		if d := declared[k]; d != nil {
 			c.c.Type, c.c.Traits, c.c.Index = d.Type, nil, max(d.Index, 0)
 			for _, t := range d.Traits {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -110,15 +112,14 @@ func (u *Updater) plan(ctx context.Context, src Source, srcDir string, co *sourc
 	}
 	for _, n := range res.Notes {
 		n.File = path.Join(dir, n.File)
-		if n.Level == setters.Debug && !strings.Contains(n.Message, "marker names policy") {
+		if n.Level == setters.Debug && n.UnknownPolicy == "" {
 			continue
 		}
-		msg := n.String()
-		if n.Level == setters.Debug {
-			msg = strings.Replace(msg, ", which is not given;", ", which this source does not declare;", 1) +
-				" (this source's policies: " + strings.Join(sortedKeys(selected), ", ") + ")"
+		if n.UnknownPolicy != "" {
+			n.Message = fmt.Sprintf("marker names policy %s, which this source does not declare; left alone (this source's policies: %s)",
+				n.UnknownPolicy, strings.Join(slices.Sorted(maps.Keys(selected)), ", "))
 		}
-		p.notes = append(p.notes, msg)
+		p.notes = append(p.notes, n.String())
 	}
 	p.files = map[string][]byte{}
 	for _, file := range res.Files {

@@ -2,6 +2,8 @@ package imageauto
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -96,7 +98,7 @@ type Changed struct {
 // name), then position.
 func (c Changed) Changes() []Change {
 	var out []Change
-	for _, f := range sortedKeys(c.FileChanges) {
+	for _, f := range slices.Sorted(maps.Keys(c.FileChanges)) {
 		objs := c.FileChanges[f]
 		for _, id := range sortedIDs(objs) {
 			out = append(out, objs[id]...)
@@ -108,7 +110,7 @@ func (c Changed) Changes() []Change {
 // Objects merges the changes of every file by object.
 func (c Changed) Objects() ObjectChanges {
 	out := ObjectChanges{}
-	for _, f := range sortedKeys(c.FileChanges) {
+	for _, f := range slices.Sorted(maps.Keys(c.FileChanges)) {
 		for id, cs := range c.FileChanges[f] {
 			out[id] = append(out[id], cs...)
 		}
@@ -185,7 +187,7 @@ func (u Updated) Images() []ImageRef {
 		}
 	}
 	out := make([]ImageRef, 0, len(seen))
-	for _, k := range sortedKeys(seen) {
+	for _, k := range slices.Sorted(maps.Keys(seen)) {
 		out = append(out, seen[k])
 	}
 	return out
@@ -194,21 +196,12 @@ func (u Updated) Images() []ImageRef {
 // Objects merges the images of every file by object.
 func (u Updated) Objects() map[ObjectID][]ImageRef {
 	out := map[ObjectID][]ImageRef{}
-	for _, f := range sortedKeys(u.Files) {
+	for _, f := range slices.Sorted(maps.Keys(u.Files)) {
 		for id, refs := range u.Files[f].Objects {
 			out[id] = append(out[id], refs...)
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func sortedIDs[V any](m map[ObjectID]V) []ObjectID {

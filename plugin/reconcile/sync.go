@@ -50,6 +50,9 @@ type Change struct {
 	Action    string `json:"action"`
 }
 
+// Subject names the object: Kind/namespace/name (apply.Subject).
+func (c Change) Subject() string { return apply.Subject(c.Kind, c.Namespace, c.Name) }
+
 // Syncer applies built sources to one cluster: their objects in waves
 // gated on health (the definitions' health rules, else kstatus), their
 // revision and components recorded in the source's inventory.

@@ -126,11 +126,7 @@ func (st *state) resync(ctx context.Context, e *entry, loud bool) error {
 		if c.Action == string(ssa.UnchangedAction) {
 			continue
 		}
-		subject := c.Kind + "/" + c.Name
-		if c.Namespace != "" {
-			subject = c.Kind + "/" + c.Namespace + "/" + c.Name
-		}
-		repaired = append(repaired, subject+" "+c.Action)
+		repaired = append(repaired, c.Subject()+" "+c.Action)
 	}
 	if len(repaired) == 0 {
 		st.progress("%s: no drift at %s", e.src.Name, e.synced)
