@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/labels"
@@ -20,7 +19,6 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/agent"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
-	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
 
 // ApplicationResource is the resource of OAM Applications.
@@ -31,14 +29,7 @@ var ApplicationResource = agent.ApplicationResource
 // status.
 type AgentOptions struct {
 	SourceOptions
-	// Timeout bounds the wait for each wave to become healthy.
-	Timeout time.Duration
-	// AllowEmpty lets a source that renders nothing prune everything.
-	AllowEmpty bool
-	// Interval is how often a source without a pullInterval is fetched.
-	Interval time.Duration
-	// DriftInterval is how often the last revision is synced again.
-	DriftInterval time.Duration
+	PullFlags
 	// Concurrent is how many sources sync at once.
 	Concurrent int
 	// LabelSelector limits the Applications to a shard.
@@ -46,9 +37,6 @@ type AgentOptions struct {
 	// HealthAddr is where /healthz and /readyz listen; MetricsAddr where
 	// /metrics does. Empty for none.
 	HealthAddr, MetricsAddr string
-	// ImageInterval is how often image automation runs on the sources;
-	// zero turns it off.
-	ImageInterval time.Duration
 	// LeaderElect runs the controller only while this replica holds the
 	// Lease LeaderElectionID in LeaderElectionNamespace.
 	LeaderElect                               bool
@@ -67,7 +55,6 @@ type AgentOptions struct {
 // NewCmdAgent builds `kubectl gitops agent`.
 func NewCmdAgent(streams IOStreams) *cobra.Command {
 	o := &AgentOptions{SourceOptions: newSourceOptions(streams)}
-	d := watch.DefaultOptions()
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Pull mode in the cluster: a controller keeping the cluster in step with its Applications' sources",
@@ -100,16 +87,11 @@ func NewCmdAgent(streams IOStreams) *cobra.Command {
 	o.SourceOptions.addBuildFlags(cmd.Flags())
 	f := cmd.Flags()
 	f.StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default: the cluster's)")
-	f.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long each wave may take to become healthy")
-	f.BoolVar(&o.AllowEmpty, "allow-empty", false, "let a source that renders no objects prune everything it applied before")
-	f.DurationVar(&o.Interval, "interval", d.Interval, "how often to fetch a source that sets no pullInterval")
-	f.DurationVar(&o.DriftInterval, "drift-interval", d.DriftInterval, "how often to sync the last revision again to repair drift")
+	o.PullFlags.addFlags(f, "the Applications' sources")
 	f.IntVar(&o.Concurrent, "concurrent", 4, "how many sources may sync at once")
 	f.StringVar(&o.LabelSelector, "watch-label-selector", "", "reconcile only the Applications matching this label selector, e.g. oamgitops.dev/shard=shard1")
 	f.StringVar(&o.HealthAddr, "health-addr", "", "address of the /healthz and /readyz endpoints, e.g. :8081 (default none)")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "address of the Prometheus /metrics endpoint, e.g. :8080 (default none)")
-	f.DurationVar(&o.ImageInterval, "image-interval", time.Minute,
-		"how often to run image automation (`image update` on the Applications' sources, then a sync of what it pushed); 0 turns it off")
 	f.BoolVar(&o.ReusePort, "reuse-port", false, "share the health and metrics ports with other replicas on the node (SO_REUSEPORT; install sets it with --host-network)")
 	f.BoolVar(&o.Profiling, "pprof", false, "also serve Go's profiles on --metrics-addr under /debug/pprof/")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "act only while holding the leader Lease, so one of several replicas applies")
@@ -138,15 +120,10 @@ func (o *AgentOptions) Complete(args []string) error {
 
 // Validate checks the options.
 func (o *AgentOptions) Validate() error {
+	if err := o.PullFlags.validate(); err != nil {
+		return err
+	}
 	switch {
-	case o.Timeout <= 0:
-		return errors.New("--timeout must be positive")
-	case o.Interval <= 0:
-		return errors.New("--interval must be positive")
-	case o.DriftInterval <= 0:
-		return errors.New("--drift-interval must be positive")
-	case o.ImageInterval < 0:
-		return errors.New("--image-interval must not be negative")
 	case o.Concurrent < 1:
 		return fmt.Errorf("--concurrent %d: want at least 1", o.Concurrent)
 	case o.Profiling && o.MetricsAddr == "":
@@ -173,7 +150,7 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	}
 	trees := &source.Trees{}
 	defer trees.Close()
-	loop, applier, err := o.SourceOptions.pullLoop(client, pullSettings{o.Timeout, o.AllowEmpty, o.Interval, o.DriftInterval, trees})
+	loop, applier, err := o.SourceOptions.pullLoop(client, o.PullFlags.settings(trees))
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func NewCmdDelete(streams IOStreams) *cobra.Command {
 	}
 	o.SourceOptions.addFlags(cmd.Flags())
 	o.OutputOptions.addFlags(cmd.Flags())
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long the objects of each wave may take to be gone")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", apply.DefaultDeleteOptions().WaveTimeout, "how long the objects of each wave may take to be gone")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "list what would be deleted, delete nothing")
 	return cmd
 }

@@ -14,8 +14,9 @@ import (
 // imageUpdateOptions are the options of `image update` with its defaults,
 // for the loops (watch, agent) that run it as a task.
 func (o SourceOptions) imageUpdateOptions() *ImageUpdateOptions {
-	return &ImageUpdateOptions{SourceOptions: o, AuthorName: imageauto.DefaultAuthorName,
-		AuthorEmail: imageauto.DefaultAuthorEmail, RegistryTimeout: time.Minute, PushAttempts: 5}
+	d := imageauto.DefaultOptions()
+	return &ImageUpdateOptions{SourceOptions: o, AuthorName: d.Author.Name,
+		AuthorEmail: d.Author.Email, RegistryTimeout: d.RegistryTimeout, PushAttempts: d.MaxPushAttempts}
 }
 
 // imageTask is image automation as a watch task: u.Update on each of srcs

@@ -62,10 +62,11 @@ func NewCmdImageUpdate(streams IOStreams) *cobra.Command {
 	o.SourceOptions.addFlags(cmd.Flags())
 	o.OutputOptions.addFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "show what would change and the commit message; commit nothing")
-	cmd.Flags().StringVar(&o.AuthorName, "author-name", imageauto.DefaultAuthorName, "commit author name")
-	cmd.Flags().StringVar(&o.AuthorEmail, "author-email", imageauto.DefaultAuthorEmail, "commit author email")
-	cmd.Flags().DurationVar(&o.RegistryTimeout, "registry-timeout", time.Minute, "how long listing one image's tags may take")
-	cmd.Flags().IntVar(&o.PushAttempts, "push-attempts", 5, "how many times to push when the branch keeps moving")
+	d := imageauto.DefaultOptions()
+	cmd.Flags().StringVar(&o.AuthorName, "author-name", d.Author.Name, "commit author name")
+	cmd.Flags().StringVar(&o.AuthorEmail, "author-email", d.Author.Email, "commit author email")
+	cmd.Flags().DurationVar(&o.RegistryTimeout, "registry-timeout", d.RegistryTimeout, "how long listing one image's tags may take")
+	cmd.Flags().IntVar(&o.PushAttempts, "push-attempts", d.MaxPushAttempts, "how many times to push when the branch keeps moving")
 	return cmd
 }
 

@@ -42,7 +42,7 @@ func NewCmdSync(streams IOStreams) *cobra.Command {
 	o.SourceOptions.addFlags(cmd.Flags())
 	o.SourceOptions.addBuildFlags(cmd.Flags())
 	o.OutputOptions.addFlags(cmd.Flags())
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long each wave may take to become healthy")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", reconcile.DefaultSyncOptions().WaveTimeout, "how long each wave may take to become healthy")
 	cmd.Flags().BoolVar(&o.AllowEmpty, "allow-empty", false, "let a source that renders no objects prune everything it applied before")
 	return cmd
 }

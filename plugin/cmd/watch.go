@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -22,19 +21,9 @@ import (
 // WatchOptions keep a cluster in step with sources until stopped.
 type WatchOptions struct {
 	SourceOptions
-	// Timeout bounds the wait for each wave to become healthy.
-	Timeout time.Duration
-	// AllowEmpty lets a source that renders nothing prune everything.
-	AllowEmpty bool
-	// Interval is how often a source without a pullInterval is fetched.
-	Interval time.Duration
-	// DriftInterval is how often the last revision is synced again.
-	DriftInterval time.Duration
+	PullFlags
 	// Once runs one pass, like sync, and exits.
 	Once bool
-	// ImageInterval is how often image automation runs (image update on
-	// the SOURCEs); zero turns it off.
-	ImageInterval time.Duration
 
 	// Args are the SOURCE arguments; SourceOptions.Arg is the first.
 	Args []string
@@ -43,7 +32,6 @@ type WatchOptions struct {
 // NewCmdWatch builds `kubectl gitops watch SOURCE…`.
 func NewCmdWatch(streams IOStreams) *cobra.Command {
 	o := &WatchOptions{SourceOptions: newSourceOptions(streams)}
-	d := watch.DefaultOptions()
 	cmd := &cobra.Command{
 		Use:   "watch [SOURCE...]",
 		Short: "Keep a cluster in step with sources: sync new commits and repair drift until stopped",
@@ -71,13 +59,8 @@ func NewCmdWatch(streams IOStreams) *cobra.Command {
 	}
 	o.SourceOptions.addFlags(cmd.Flags())
 	o.SourceOptions.addBuildFlags(cmd.Flags())
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", 5*time.Minute, "how long each wave may take to become healthy")
-	cmd.Flags().BoolVar(&o.AllowEmpty, "allow-empty", false, "let a source that renders no objects prune everything it applied before")
-	cmd.Flags().DurationVar(&o.Interval, "interval", d.Interval, "how often to fetch a source that sets no pullInterval")
-	cmd.Flags().DurationVar(&o.DriftInterval, "drift-interval", d.DriftInterval, "how often to sync the last revision again to repair drift")
+	o.PullFlags.addFlags(cmd.Flags(), "the SOURCEs")
 	cmd.Flags().BoolVar(&o.Once, "once", false, "run one pass over every source, like sync, and exit")
-	cmd.Flags().DurationVar(&o.ImageInterval, "image-interval", time.Minute,
-		"how often to run image automation (`image update` on the SOURCEs, then a sync of what it pushed); 0 turns it off")
 	return cmd
 }
 
@@ -93,15 +76,8 @@ func (o *WatchOptions) Complete(args []string) error {
 
 // Validate checks the options.
 func (o *WatchOptions) Validate() error {
-	switch {
-	case o.Timeout <= 0:
-		return errors.New("--timeout must be positive")
-	case o.Interval <= 0:
-		return errors.New("--interval must be positive")
-	case o.DriftInterval <= 0:
-		return errors.New("--drift-interval must be positive")
-	case o.ImageInterval < 0:
-		return errors.New("--image-interval must not be negative")
+	if err := o.PullFlags.validate(); err != nil {
+		return err
 	}
 	return o.SourceOptions.validate()
 }
@@ -118,7 +94,7 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 	}
 	trees := &source.Trees{}
 	defer trees.Close()
-	loop, _, err := o.SourceOptions.pullLoop(client, pullSettings{o.Timeout, o.AllowEmpty, o.Interval, o.DriftInterval, trees})
+	loop, _, err := o.SourceOptions.pullLoop(client, o.PullFlags.settings(trees))
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,8 @@ import (
 
 func TestWatchValidate(t *testing.T) {
 	valid := func() WatchOptions {
-		return WatchOptions{SourceOptions: SourceOptions{Arg: "clusters/apps.yaml"}, Timeout: time.Minute,
-			Interval: time.Minute, DriftInterval: 5 * time.Minute}
+		return WatchOptions{SourceOptions: SourceOptions{Arg: "clusters/apps.yaml"},
+			PullFlags: PullFlags{Timeout: time.Minute, Interval: time.Minute, DriftInterval: 5 * time.Minute}}
 	}
 	tests := map[string]struct {
 		edit    func(o *WatchOptions)

@@ -40,6 +40,10 @@ type Options struct {
 	Now func() time.Time
 }
 
+// DefaultInterval is how often the pull loops (watch, agent) run image
+// automation unless told otherwise.
+const DefaultInterval = time.Minute
+
 // DefaultOptions returns Options with every default filled in.
 func DefaultOptions() Options {
 	o := Options{}
