@@ -173,17 +173,9 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 	if err := opts.validate(); err != nil {
 		return changes, err
 	}
-	if len(objects) == 0 && !opts.AllowEmpty {
-		return changes, ErrEmptySet
-	}
-	set := newApplySet(opts.Inventory, a.tooling)
-	objects = copyObjects(objects)
-	for _, obj := range objects {
-		if obj.GetName() == set.parent.Name && obj.GetNamespace() == set.parent.Namespace &&
-			obj.GroupVersionKind().GroupKind() == set.parentGK() {
-			return changes, fmt.Errorf("%s: is the inventory of this source and cannot be one of its objects", subject(obj))
-		}
-		set.addMember(obj)
+	set, objects, err := a.newSet(objects, opts)
+	if err != nil {
+		return changes, err
 	}
 	waves, err := planWaves(objects)
 	if err != nil {
@@ -246,6 +238,25 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 		rec.source = opts.Source
 	}
 	return changes, a.writeParent(ctx, set, previous, !opts.Prune, rec)
+}
+
+// newSet copies objects and labels them members of the set of
+// opts.Inventory, refusing what Apply and Diff both refuse: an empty set
+// unless AllowEmpty, and the inventory itself among the objects.
+func (a *Applier) newSet(objects []*unstructured.Unstructured, opts ApplyOptions) (*applySet, []*unstructured.Unstructured, error) {
+	if len(objects) == 0 && !opts.AllowEmpty {
+		return nil, nil, ErrEmptySet
+	}
+	set := newApplySet(opts.Inventory, a.tooling)
+	objects = copyObjects(objects)
+	for _, obj := range objects {
+		if obj.GetName() == set.parent.Name && obj.GetNamespace() == set.parent.Namespace &&
+			obj.GroupVersionKind().GroupKind() == set.parentGK() {
+			return nil, nil, fmt.Errorf("%s: is the inventory of this source and cannot be one of its objects", subject(obj))
+		}
+		set.addMember(obj)
+	}
+	return set, objects, nil
 }
 
 // recordFailure records the health of the components in the parent after

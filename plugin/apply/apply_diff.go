@@ -41,13 +41,9 @@ func (a *Applier) Diff(ctx context.Context, objects []*unstructured.Unstructured
 	if err := opts.Inventory.validate(); err != nil {
 		return nil, err
 	}
-	if len(objects) == 0 && !opts.AllowEmpty {
-		return nil, ErrEmptySet
-	}
-	set := newApplySet(opts.Inventory, a.tooling)
-	objects = copyObjects(objects)
-	for _, obj := range objects {
-		set.addMember(obj)
+	set, objects, err := a.newSet(objects, opts)
+	if err != nil {
+		return nil, err
 	}
 	var out []ObjectDiff
 	for _, obj := range objects {

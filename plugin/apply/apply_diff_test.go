@@ -37,14 +37,7 @@ func TestDiffPrunesWhatApplyPrunes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { env.Client.RbacV1().ClusterRoles().Delete(ctx, role, metav1.DeleteOptions{}) })
-	keep, err := env.Client.CoreV1().ConfigMaps(ns).Get(ctx, "keep", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keep.Annotations[PruneAnnotation] = PruneDisabled
-	if _, err := env.Client.CoreV1().ConfigMaps(ns).Update(ctx, keep, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	disablePrune(t, ns, "keep")
 
 	second := configMaps(t, ns, "a", "new")
 	second[0].Object["data"] = map[string]any{"name": "a, changed"}

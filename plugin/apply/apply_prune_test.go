@@ -27,6 +27,21 @@ func liveConfigMaps(t *testing.T, ns string) []string {
 	return names
 }
 
+// disablePrune annotates the live ConfigMap ns/name so that no prune
+// deletes it.
+func disablePrune(t *testing.T, ns, name string) {
+	t.Helper()
+	ctx := testContext(t)
+	cm, err := env.Client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Annotations[PruneAnnotation] = PruneDisabled
+	if _, err := env.Client.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestApplyPrunes(t *testing.T) {
 	ns := env.NewNamespace(t)
 	ctx := testContext(t)
@@ -35,14 +50,7 @@ func TestApplyPrunes(t *testing.T) {
 	if _, err := a.Apply(ctx, configMaps(t, ns, "a", "b", "keep"), opts); err != nil {
 		t.Fatal(err)
 	}
-	keep, err := env.Client.CoreV1().ConfigMaps(ns).Get(ctx, "keep", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keep.Annotations[PruneAnnotation] = PruneDisabled
-	if _, err := env.Client.CoreV1().ConfigMaps(ns).Update(ctx, keep, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	disablePrune(t, ns, "keep")
 
 	cs, err := a.Apply(ctx, configMaps(t, ns, "a"), opts)
 	if err != nil {

@@ -2,6 +2,7 @@ package status
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,15 +44,7 @@ spec:
 `
 
 // appsOnly is appsApp without its webservice component.
-const appsOnly = `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: apps, namespace: team-a}
-spec:
-  components:
-    - name: apps
-      type: kustomize
-      properties: {url: https://git.example.com/config.git, secretRef: git-secret, git: {branch: main}, path: ./apps}
-`
+var appsOnly = appsApp[:strings.Index(appsApp, "    - name: web")]
 
 func TestApplicationStatus(t *testing.T) {
 	appsInv := apply.Inventory{Kind: "ConfigMap", Namespace: "team-a", Name: "gitops.apps.apps"}
