@@ -14,6 +14,10 @@ func (c *Controller) SetApplication(obj *unstructured.Unstructured) {
 	key := KeyOf(obj)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if obj.GetDeletionTimestamp() != nil && c.o.Collector != nil && hasFinalizer(obj) {
+		c.deleting(key, obj)
+		return
+	}
 	prev := c.apps[key]
 	st := &appState{obj: obj, decl: declaredBy(obj), gen: obj.GetGeneration()}
 	if prev != nil {
@@ -55,6 +59,7 @@ func (c *Controller) SetApplication(obj *unstructured.Unstructured) {
 			c.queue.Add(item{source: sk})
 		}
 		tr.apps[key] = true
+		c.cancelCollection(sk)
 		if newGen {
 			st.waitFor[sk] = tr.steps
 		}
@@ -62,8 +67,9 @@ func (c *Controller) SetApplication(obj *unstructured.Unstructured) {
 	c.statusQueue.Add(item{app: key})
 }
 
-// DeleteApplication lets the sources of a deleted Application go; what
-// they applied stays in the cluster.
+// DeleteApplication lets the sources of a deleted Application go. What
+// they applied stays in the cluster, unless the Application held the
+// agent's Finalizer: then it was collected first (see Finalizer).
 func (c *Controller) DeleteApplication(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -72,8 +78,13 @@ func (c *Controller) DeleteApplication(key string) {
 		return
 	}
 	delete(c.apps, key)
-	for _, s := range st.decl.roots {
-		c.release(key, sourceKey(s))
+	for _, col := range c.collect {
+		delete(col.apps, key)
+	}
+	if !st.deleting { // else its sources were let go when its deletion began
+		for _, s := range st.decl.roots {
+			c.release(key, sourceKey(s))
+		}
 	}
 	if len(c.sources) == 0 {
 		c.progress("agent: no Application declares a kustomize source: nothing to watch")
@@ -81,18 +92,26 @@ func (c *Controller) DeleteApplication(key string) {
 }
 
 // release removes app from the declarers of a source; a source nobody
-// declares is dropped.
+// declares is dropped, what it applied left in the cluster.
 func (c *Controller) release(app, sourceKey string) {
+	if tr := c.drop(app, sourceKey); tr != nil {
+		c.progress("agent: %s: no Application declares it any more: not watched; what it applied stays in the cluster", tr.src.Name)
+	}
+}
+
+// drop removes app from the declarers of a source and returns the source
+// when nobody declares it any more (it is then dropped).
+func (c *Controller) drop(app, sourceKey string) *tracked {
 	tr := c.sources[sourceKey]
 	if tr == nil {
-		return
+		return nil
 	}
 	delete(tr.apps, app)
 	if len(tr.apps) > 0 {
-		return
+		return nil
 	}
 	delete(c.sources, sourceKey)
-	c.progress("agent: %s: no Application declares it any more: not watched; what it applied stays in the cluster", tr.src.Name)
+	return tr
 }
 
 // sourcesOf are the tracked sources of st in component order, with what

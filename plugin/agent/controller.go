@@ -62,6 +62,11 @@ type Options struct {
 	// a zero interval runs none.
 	ImageUpdate   func(ctx context.Context, srcs []imageauto.Source) (changed bool, err error)
 	ImageInterval time.Duration
+	// Collector and Finalizers garbage-collect what the sources of a
+	// deleted Application applied (see Finalizer). Nil: no finalizer is
+	// put on Applications, and what a deleted one applied stays.
+	Collector  Collector
+	Finalizers FinalizerWriter
 }
 
 // Controller keeps the sources of the Applications it is given in step
@@ -78,6 +83,8 @@ type Controller struct {
 	mu      sync.Mutex
 	apps    map[string]*appState
 	sources map[string]*tracked
+	// collect are the sources to garbage-collect, by source key.
+	collect map[string]*collection
 }
 
 // item is a queue key: a source to step or an Application whose status
@@ -96,6 +103,11 @@ type appState struct {
 	observed int64
 	gen      int64
 	waitFor  map[string]int
+	// deleting is set once the Application has a deletion timestamp and
+	// the finalizer; gc are the sources still to collect before the
+	// finalizer comes off.
+	deleting bool
+	gc       map[string]bool
 }
 
 // tracked is one declared source.
@@ -119,6 +131,9 @@ func New(o Options) (*Controller, error) {
 	if o.Loop == nil || o.Inventories == nil || o.Status == nil {
 		return nil, errors.New("agent: a Loop, an InventoryReader and a StatusWriter are required")
 	}
+	if (o.Collector == nil) != (o.Finalizers == nil) {
+		return nil, errors.New("agent: garbage collection needs both a Collector and a FinalizerWriter")
+	}
 	if o.Concurrent == 0 {
 		o.Concurrent = 4
 	}
@@ -135,7 +150,8 @@ func New(o Options) (*Controller, error) {
 		limiter := workqueue.NewTypedItemExponentialFailureRateLimiter[item](time.Second, 5*time.Minute)
 		return workqueue.NewTypedRateLimitingQueueWithConfig(limiter, workqueue.TypedRateLimitingQueueConfig[item]{Clock: o.Clock})
 	}
-	c := &Controller{o: o, queue: newQueue(), statusQueue: newQueue(), apps: map[string]*appState{}, sources: map[string]*tracked{}}
+	c := &Controller{o: o, queue: newQueue(), statusQueue: newQueue(), apps: map[string]*appState{}, sources: map[string]*tracked{},
+		collect: map[string]*collection{}}
 	if o.Metrics != nil {
 		o.Metrics.setQueue(func() int { return c.queue.Len() + c.statusQueue.Len() })
 	}
@@ -204,7 +220,11 @@ func (c *Controller) stepSource(ctx context.Context, key string) {
 	c.mu.Lock()
 	tr := c.sources[key]
 	if tr == nil {
+		col := c.collect[key]
 		c.mu.Unlock()
+		if col != nil {
+			c.collectSource(ctx, key, col)
+		}
 		return // no Application declares it any more
 	}
 	if tr.tree == nil {

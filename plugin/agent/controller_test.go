@@ -126,6 +126,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, concurrent int) *fixture {
 	t.Helper()
+	return newFixtureWith(t, concurrent, nil)
+}
+
+// newFixtureWith is newFixture with edit changing the controller's
+// options first.
+func newFixtureWith(t *testing.T, concurrent int, edit func(*Options)) *fixture {
+	t.Helper()
 	srv := gitserver.Start(t, gitserver.Options{})
 	f := &fixture{t: t, repo: srv.MustCreate(t, "config"), url: srv.URL("config"), rec: newRecorder(),
 		clock: clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
@@ -137,7 +144,11 @@ func newFixture(t *testing.T, concurrent int) *fixture {
 	w := &reconcile.Walker{Build: build.Options{Render: render.Function{Builtins: builtins, LoadDir: catalog.LoadDir}},
 		Fetch: source.Options{CacheDir: t.TempDir()}}
 	loop := &watch.Loop{Fetcher: w, Syncer: f.rec, Options: watch.DefaultOptions()}
-	f.c, err = New(Options{Loop: loop, Inventories: f.rec, Status: f.rec, Concurrent: concurrent, Clock: f.clock})
+	opts := Options{Loop: loop, Inventories: f.rec, Status: f.rec, Concurrent: concurrent, Clock: f.clock}
+	if edit != nil {
+		edit(&opts)
+	}
+	f.c, err = New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

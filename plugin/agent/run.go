@@ -2,12 +2,15 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/kubernetes"
@@ -85,6 +88,33 @@ func (s StatusApplier) WriteStatus(ctx context.Context, app *unstructured.Unstru
 		"metadata": map[string]any{"name": app.GetName(), "namespace": app.GetNamespace()}, "status": status}}
 	_, err := s.Client.Resource(ApplicationResource).Namespace(app.GetNamespace()).ApplyStatus(ctx, app.GetName(), obj,
 		metav1.ApplyOptions{FieldManager: apply.FieldManager, Force: true})
+	return err
+}
+
+// SetFinalizer adds Finalizer to app, or takes it off, with a merge patch
+// of the finalizers as app holds them, guarded by its resourceVersion: a
+// finalizer another controller added meanwhile is never lost (the patch
+// fails and is retried), and an Application already gone is not created
+// again.
+func (s StatusApplier) SetFinalizer(ctx context.Context, app *unstructured.Unstructured, present bool) error {
+	finalizers := []string{}
+	for _, f := range app.GetFinalizers() {
+		if f != Finalizer {
+			finalizers = append(finalizers, f)
+		}
+	}
+	if present {
+		finalizers = append(finalizers, Finalizer)
+	}
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"finalizers": finalizers, "resourceVersion": app.GetResourceVersion()}})
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.Resource(ApplicationResource).Namespace(app.GetNamespace()).Patch(ctx, app.GetName(), types.MergePatchType, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil // gone already
+	}
 	return err
 }
 

@@ -16,12 +16,28 @@ func (c *Controller) writeStatus(ctx context.Context, key string) error {
 		c.mu.Unlock()
 		return nil // deleted
 	}
+	if st.deleting {
+		obj, done := st.obj, len(st.gc) == 0
+		c.mu.Unlock()
+		if done && hasFinalizer(obj) {
+			if err := c.o.Finalizers.SetFinalizer(ctx, obj, false); err != nil {
+				return fmt.Errorf("finalizer: %w", err)
+			}
+		}
+		return nil // a deleted Application's status is not written
+	}
 	roots, snaps, observed := c.sourcesOf(st)
 	if observed {
 		st.observed = st.gen
 	}
 	obj, decl, observedGen := st.obj, st.decl, st.observed
 	c.mu.Unlock()
+
+	if c.o.Finalizers != nil && len(decl.roots) > 0 && !hasFinalizer(obj) {
+		if err := c.o.Finalizers.SetFinalizer(ctx, obj, true); err != nil {
+			return fmt.Errorf("finalizer: %w", err)
+		}
+	}
 
 	old, _ := obj.Object["status"].(map[string]any)
 	want := status.Application(obj, decl.err, roots, snaps, observedGen)

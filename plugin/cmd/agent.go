@@ -63,7 +63,9 @@ func NewCmdAgent(streams IOStreams) *cobra.Command {
 			"components are its sources. Each source is fetched every pullInterval (else --interval) and a new\n" +
 			"revision synced; every --drift-interval the last revision is synced again, repairing drift; a\n" +
 			"failure is retried with backoff. Up to --concurrent sources sync at once, one sync per source at a\n" +
-			"time. A source no Application declares any more is not watched; what it applied stays.\n" +
+			"time. A source an Application no longer declares is not watched; what it applied stays. Deleting\n" +
+			"an Application deletes what its sources applied first (the agent's finalizer, oamgitops.dev/finalizer,\n" +
+			"holds it meanwhile), except a source with `prune: false` or one another Application declares too.\n" +
 			"Each Application gets status.conditions (Ready, Reconciling, Stalled), observedGeneration, the last\n" +
 			"applied and attempted revisions, and KubeVela's status.status and status.services, so\n" +
 			"`kubectl wait --for=condition=Ready applications --all` works; each sync, prune and failure is an\n" +
@@ -161,7 +163,8 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	events, stopEvents := agent.NewEventRecorder(client, "kubectl-gitops-agent")
 	defer stopEvents()
 	metrics := agent.NewMetrics()
-	c, err := agent.New(agent.Options{Loop: loop, Inventories: applier, Status: agent.StatusApplier{Client: dc},
+	writer := agent.StatusApplier{Client: dc}
+	c, err := agent.New(agent.Options{Loop: loop, Inventories: applier, Status: writer, Collector: applier, Finalizers: writer,
 		Events: events, Metrics: metrics, Concurrent: o.Concurrent, Progress: o.ErrOut,
 		ImageUpdate: func(ctx context.Context, srcs []imageauto.Source) (bool, error) {
 			return imageTask(u, srcs, o.ImageInterval, o.ErrOut).Run(ctx)

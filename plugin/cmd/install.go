@@ -9,6 +9,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/agent"
 	"github.com/oamgitops/kubectl-gitops/plugin/install"
 )
 
@@ -155,7 +156,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if o.Uninstall {
-		if err := in.Uninstall(ctx, objs, install.UninstallOptions{CRDs: o.CRDs, Progress: o.ErrOut}); err != nil {
+		if err := in.Uninstall(ctx, objs, install.UninstallOptions{CRDs: o.CRDs, Finalizer: agent.Finalizer, Progress: o.ErrOut}); err != nil {
 			return err
 		}
 		fmt.Fprintln(o.ErrOut, "uninstalled; what the agent applied stays in the cluster (kubectl gitops delete SOURCE removes it)")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/oamgitops/kubectl-gitops/internal/testbin"
+	agentpkg "github.com/oamgitops/kubectl-gitops/plugin/agent"
 	"github.com/oamgitops/kubectl-gitops/plugin/cmd"
 	"github.com/oamgitops/kubectl-gitops/plugin/install"
 )
@@ -45,8 +47,8 @@ func TestInstallDryRun(t *testing.T) {
 // Pull mode in the cluster: install, then the agent (the built binary run
 // out of cluster, the code the Deployment runs) syncs an Application
 // created with kubectl apply, writes its status, brings a new commit in,
-// stops watching it once it is deleted and stops on SIGTERM; uninstall
-// takes out what install put in.
+// deletes what it applied once it is deleted, and stops on SIGTERM;
+// uninstall takes out what install put in.
 func TestInstallAndAgent(t *testing.T) {
 	ns := env.NewNamespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
@@ -142,7 +144,34 @@ func TestInstallAndAgent(t *testing.T) {
 	repo.MustPush(t)
 	eventually(t, 2*time.Minute, "the new commit in the cluster", hostIs(ctx, ns, "shop.example.com"))
 
-	kubectl(t, "delete", "-f", filepath.Join(repo.Work, "clusters/apps.yaml"))
+	// Deleting the Application deletes what its source applied first (the
+	// agent's finalizer holds it until then), as Flux does for a Kustomization.
+	if app, err := apps.Get(ctx, "apps", metav1.GetOptions{}); err != nil || !slices.Contains(app.GetFinalizers(), agentpkg.Finalizer) {
+		t.Errorf("finalizers %v (%v), want the agent's", app.GetFinalizers(), err)
+	}
+	kubectl(t, "delete", "-f", filepath.Join(repo.Work, "clusters/apps.yaml"), "--timeout=2m")
+	for what, get := range map[string]func() error{
+		"Deployment my-server": func() error {
+			_, err := env.Client.AppsV1().Deployments(ns).Get(ctx, "my-server", metav1.GetOptions{})
+			return err
+		},
+		"Ingress my-server": func() error {
+			_, err := env.Client.NetworkingV1().Ingresses(ns).Get(ctx, "my-server", metav1.GetOptions{})
+			return err
+		},
+		"the inventory": func() error {
+			_, err := env.Client.CoreV1().ConfigMaps(ns).Get(ctx, "gitops.apps.apps", metav1.GetOptions{})
+			return err
+		},
+	} {
+		if err := get(); !apierrors.IsNotFound(err) {
+			t.Errorf("%s after the Application was deleted: %v, want it deleted", what, err)
+		}
+	}
+	if out := kubectl(t, "get", "events", "-n", ns, "--field-selector", "involvedObject.kind=Application,involvedObject.name=apps,reason=GarbageCollected",
+		"-o", "jsonpath={.items[*].message}"); !strings.Contains(out, "Deployment/"+ns+"/my-server") {
+		t.Errorf("GarbageCollected Events %q, want one naming Deployment/%s/my-server", out, ns)
+	}
 	eventually(t, 30*time.Second, "the agent stops watching", func() string {
 		if !strings.Contains(agent.stderr.String(), "no Application declares a kustomize source: nothing to watch") {
 			return "no line saying so yet"
@@ -154,8 +183,8 @@ func TestInstallAndAgent(t *testing.T) {
 	repo.MustCommit(t, "apps: a commit nobody watches")
 	repo.MustPush(t)
 	time.Sleep(8 * time.Second) // four intervals
-	if msg := hostIs(ctx, ns, "shop.example.com")(); msg != "" {
-		t.Errorf("after the Application was deleted: %s; want what it applied left as it was", msg)
+	if _, err := env.Client.NetworkingV1().Ingresses(ns).Get(ctx, "my-server", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("after the Application was deleted, a commit came back: %v", err)
 	}
 
 	if err := agent.cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -58,6 +58,10 @@ type InstallOptions struct {
 type UninstallOptions struct {
 	// CRDs deletes the Application CRD too, and with it every Application.
 	CRDs bool
+	// Finalizer, when set, is taken off every Application once the agent
+	// is gone: no agent is left to act on it, and deleting an Application
+	// (or the CRD) must not wait for one.
+	Finalizer string
 	// Progress gets one line per object. Nil discards them.
 	Progress io.Writer
 }
@@ -178,6 +182,9 @@ func (in *Installer) Uninstall(ctx context.Context, objs []*unstructured.Unstruc
 	errs = append(errs, in.deleteOtherAgents(ctx, objs, opts))
 	for i := len(objs) - 1; i >= 0; i-- {
 		obj := objs[i]
+		if obj.GetKind() == "CustomResourceDefinition" && opts.Finalizer != "" {
+			errs = append(errs, in.removeFinalizers(ctx, opts))
+		}
 		if obj.GetKind() == "CustomResourceDefinition" && !opts.CRDs {
 			progress(opts.Progress, "%s kept (--crds deletes it, and every Application with it)", subject(obj))
 			continue
