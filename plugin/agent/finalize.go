@@ -9,7 +9,6 @@ import (
 
 	"github.com/fluxcd/pkg/ssa"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
@@ -29,7 +28,7 @@ const Finalizer = "oamgitops.dev/finalizer"
 // may be its nested sources (an *apply.Applier).
 type Collector interface {
 	Delete(ctx context.Context, inv apply.Inventory, opts apply.DeleteOptions) (*ssa.ChangeSet, error)
-	ListInventories(ctx context.Context, namespace string) ([]apply.InventoryRecord, error)
+	ListNestable(ctx context.Context, namespaces []string) ([]apply.InventoryRecord, bool, error)
 }
 
 var _ Collector = (*apply.Applier)(nil)
@@ -145,10 +144,7 @@ func (c *Controller) collectSource(ctx context.Context, key string, col *collect
 // collect1 deletes the objects of s and of its nested sources, the
 // deepest first, skipping nested sources another Application declares.
 func (c *Controller) collect1(ctx context.Context, s source.Declaration) ([]string, error) {
-	records, err := c.o.Collector.ListInventories(ctx, "")
-	if apierrors.IsForbidden(err) {
-		records, err = c.o.Collector.ListInventories(ctx, s.Namespace)
-	}
+	records, _, err := c.o.Collector.ListNestable(ctx, []string{s.Namespace})
 	if err != nil {
 		return nil, fmt.Errorf("listing inventories: %w", err)
 	}

@@ -41,7 +41,7 @@ func (c *collector) Delete(_ context.Context, inv apply.Inventory, _ apply.Delet
 	return cs, nil
 }
 
-func (c *collector) ListInventories(ctx context.Context, _ string) ([]apply.InventoryRecord, error) {
+func (c *collector) ListNestable(ctx context.Context, _ []string) ([]apply.InventoryRecord, bool, error) {
 	var out []apply.InventoryRecord
 	for _, name := range []string{"one/a", "one/b", "two/b", "kept/b"} {
 		inv := apply.Inventory{Kind: "ConfigMap", Namespace: "team", Name: "gitops." + strings.ReplaceAll(name, "/", ".")}
@@ -51,7 +51,7 @@ func (c *collector) ListInventories(ctx context.Context, _ string) ([]apply.Inve
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append(out, c.nested...), nil
+	return append(out, c.nested...), false, nil
 }
 
 func (c *collector) SetFinalizer(_ context.Context, app *unstructured.Unstructured, present bool) error {

@@ -9,7 +9,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -286,41 +285,6 @@ func (a *Applier) ReadInventory(ctx context.Context, inv Inventory) (*InventoryR
 		return nil, fmt.Errorf("inventory %s: label %s is %q, want %q: it is not the parent of this source's ApplySet", set.parentName(), ApplySetIDLabel, id, set.id)
 	}
 	return recordOf(inv, live), nil
-}
-
-// ListInventories reads every kubectl-gitops ApplySet parent (ConfigMaps
-// and Secrets) in namespace, or in all namespaces when it is "", sorted by
-// namespace and name.
-func (a *Applier) ListInventories(ctx context.Context, namespace string) ([]InventoryRecord, error) {
-	var out []InventoryRecord
-	for _, kind := range []string{"ConfigMap", "Secret"} {
-		list := &metav1.PartialObjectMetadataList{}
-		list.APIVersion, list.Kind = "v1", kind+"List"
-		opts := []client.ListOption{client.HasLabels{ApplySetIDLabel}}
-		if namespace != "" {
-			opts = append(opts, client.InNamespace(namespace))
-		}
-		if err := a.client.List(ctx, list, opts...); err != nil {
-			if kind == "Secret" && apierrors.IsForbidden(err) {
-				continue // sources keep their inventories in ConfigMaps unless told otherwise
-			}
-			return nil, fmt.Errorf("list inventories (%s): %w", kind, err)
-		}
-		for i := range list.Items {
-			m := &list.Items[i]
-			inv := Inventory{Kind: kind, Namespace: m.Namespace, Name: m.Name}
-			tool, _, _ := strings.Cut(m.Annotations[ApplySetToolingAnnotation], "/")
-			if tool != FieldManager || m.Labels[ApplySetIDLabel] != ApplySetID(inv) {
-				continue
-			}
-			out = append(out, *recordOf(inv, m))
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		x, y := out[i].Inventory, out[j].Inventory
-		return x.Namespace+"/"+x.Name+"/"+x.Kind < y.Namespace+"/"+y.Name+"/"+y.Kind
-	})
-	return out, nil
 }
 
 func recordOf(inv Inventory, m metav1.Object) *InventoryRecord {

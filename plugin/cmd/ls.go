@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
 
@@ -108,12 +108,13 @@ func (o *LsOptions) Run(ctx context.Context) error {
 // may be recorded by a source of another namespace, so every namespace is
 // read when the user may; the rows are then those of the namespace.
 func (o *LsOptions) rows(ctx context.Context, applier *apply.Applier) ([]status.Row, error) {
-	records, err := applier.ListInventories(ctx, "")
-	if err != nil && !o.AllNamespaces && apierrors.IsForbidden(err) {
-		records, err = applier.ListInventories(ctx, o.namespace)
+	var fallback []string
+	if !o.AllNamespaces {
+		fallback = []string{o.namespace}
 	}
-	if err != nil && o.AllNamespaces && apierrors.IsForbidden(err) {
-		return nil, fmt.Errorf("%w; list one namespace with -n NAMESPACE instead", err)
+	records, forbidden, err := applier.ListNestable(ctx, fallback)
+	if err == nil && forbidden && o.AllNamespaces {
+		err = errors.New("cannot list inventories in all namespaces; list one namespace with -n NAMESPACE instead")
 	}
 	if err != nil {
 		return nil, err

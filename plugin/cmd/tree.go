@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/status"
@@ -58,25 +56,15 @@ type target struct {
 // inventories lists the inventories that may be nested sources: in every
 // namespace, or, when that is forbidden, in the namespaces of the roots.
 func inventories(ctx context.Context, applier *apply.Applier, roots []target, errOut io.Writer) ([]apply.InventoryRecord, error) {
-	all, err := applier.ListInventories(ctx, "")
-	if err == nil || !apierrors.IsForbidden(err) {
-		return all, err
-	}
-	fmt.Fprintln(errOut, "warning: cannot list inventories in all namespaces; nested sources are looked for in the namespaces of the sources given")
-	seen := map[string]bool{}
+	var namespaces []string
 	for _, r := range roots {
-		ns := r.rec.Inventory.Namespace
-		if seen[ns] {
-			continue
-		}
-		seen[ns] = true
-		recs, err := applier.ListInventories(ctx, ns)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, recs...)
+		namespaces = append(namespaces, r.rec.Inventory.Namespace)
 	}
-	return all, nil
+	all, forbidden, err := applier.ListNestable(ctx, namespaces)
+	if forbidden {
+		fmt.Fprintln(errOut, "warning: cannot list inventories in all namespaces; nested sources are looked for in the namespaces of the sources given")
+	}
+	return all, err
 }
 
 // withNested is the order sync goes in: roots in the order given, each
