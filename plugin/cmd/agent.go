@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/labels"
@@ -74,16 +72,7 @@ func NewCmdAgent(streams IOStreams) *cobra.Command {
 		Example: "  kubectl gitops agent --health-addr :8081 --metrics-addr :8080\n" +
 			"  kubectl gitops agent -n team-a --interval 30s\n" +
 			"  kubectl gitops agent --leader-elect --watch-label-selector oamgitops.dev/shard=shard1",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			cmd.SetContext(ctx)
-			return runE(o)(cmd, args)
-		},
+		RunE: runUntilSignal(o),
 	}
 	o.ConfigFlags.AddFlags(cmd.Flags())
 	o.SourceOptions.addBuildFlags(cmd.Flags())

@@ -3,6 +3,9 @@ package cmd
 import (
 	"context"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -43,6 +46,21 @@ type options interface {
 }
 
 // runE runs Complete, Validate and Run in turn, as cobra's RunE.
+// runUntilSignal is runE for the commands that run until stopped (watch,
+// agent): SIGTERM or Ctrl-C cancels the context Run works in.
+func runUntilSignal(o options) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		cmd.SetContext(ctx)
+		return runE(o)(cmd, args)
+	}
+}
+
 func runE(o options) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := o.Complete(args); err != nil {

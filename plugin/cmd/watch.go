@@ -3,10 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,16 +43,7 @@ func NewCmdWatch(streams IOStreams) *cobra.Command {
 		Example: "  kubectl gitops watch clusters/infra.yaml clusters/apps.yaml\n" +
 			"  kubectl gitops watch --repo https://git.example.com/config.git --branch main --path ./apps --interval 30s\n" +
 			"  kubectl gitops watch --once clusters/apps.yaml",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			cmd.SetContext(ctx)
-			return runE(o)(cmd, args)
-		},
+		RunE: runUntilSignal(o),
 	}
 	o.SourceOptions.addFlags(cmd.Flags())
 	o.SourceOptions.addBuildFlags(cmd.Flags())
