@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -117,8 +116,7 @@ func printHistory(out io.Writer, results []SourceHistory, loc *time.Location) er
 	if n == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tREVISION\tAPPLIED-TIME")
+	tw := newTable(out, "SOURCE", "REVISION", "APPLIED-TIME")
 	for _, h := range results {
 		for _, e := range h.History {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", oneLine(h.Source), oneLine(e.Revision), timeText(e.Time, loc))

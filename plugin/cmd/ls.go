@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -129,12 +128,11 @@ func (o *LsOptions) rows(ctx context.Context, applier *apply.Applier) ([]status.
 // printApps writes the `vela ls` table: the first row of an Application
 // names it, the others are tree marks.
 func printApps(out io.Writer, rows []status.Row, allNamespaces bool, loc *time.Location) error {
-	tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
 	header := []string{"APP", "COMPONENT", "TYPE", "TRAITS", "PHASE", "HEALTHY", "STATUS", "CREATED-TIME"}
 	if allNamespaces {
 		header = append([]string{"NAMESPACE"}, header...)
 	}
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	tw := newTable(out, header...)
 	sameApp := func(i, j int) bool {
 		return j >= 0 && j < len(rows) && rows[i].Namespace == rows[j].Namespace && rows[i].App == rows[j].App
 	}

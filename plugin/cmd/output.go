@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/pflag"
 	"sigs.k8s.io/yaml"
@@ -52,4 +54,12 @@ func (o *OutputOptions) print(out io.Writer, v any) error {
 	}
 	_, err = out.Write(data)
 	return err
+}
+
+// newTable starts a table as kubectl prints them (columns three spaces
+// apart) with its header row.
+func newTable(out io.Writer, header ...string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	return tw
 }

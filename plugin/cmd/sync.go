@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -111,8 +110,7 @@ func printChanges(out io.Writer, results []*reconcile.SyncResult) error {
 	if n == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tNAMESPACE\tNAME\tACTION")
+	tw := newTable(out, "KIND", "NAMESPACE", "NAME", "ACTION")
 	for _, r := range results {
 		for _, c := range r.Changes {
 			ns := c.Namespace
