@@ -2,11 +2,12 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -107,13 +108,14 @@ func (o *LsOptions) Run(ctx context.Context) error {
 // may be recorded by a source of another namespace, so every namespace is
 // read when the user may; the rows are then those of the namespace.
 func (o *LsOptions) rows(ctx context.Context, applier *apply.Applier) ([]status.Row, error) {
-	var fallback []string
-	if !o.AllNamespaces {
-		fallback = []string{o.namespace}
-	}
-	records, forbidden, err := applier.ListNestable(ctx, fallback)
-	if err == nil && forbidden && o.AllNamespaces {
-		err = errors.New("cannot list inventories in all namespaces; list one namespace with -n NAMESPACE instead")
+	var records []apply.InventoryRecord
+	var err error
+	if o.AllNamespaces {
+		if records, err = applier.ListInventories(ctx, ""); apierrors.IsForbidden(err) {
+			err = fmt.Errorf("%w; list one namespace with -n NAMESPACE instead", err)
+		}
+	} else {
+		records, _, err = applier.ListNestable(ctx, []string{o.namespace})
 	}
 	if err != nil {
 		return nil, err
