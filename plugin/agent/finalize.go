@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/status"
 )
@@ -24,14 +25,15 @@ import (
 // by another Application too, keeps what it applied.
 const Finalizer = "oamgitops.dev/finalizer"
 
-// Collector deletes what a source applied and lists the inventories that
-// may be its nested sources (an *apply.Applier).
+// Collector deletes what a source applied, as the identity the source is
+// applied as, and lists the inventories that may be its nested sources (a
+// *reconcile.Syncer).
 type Collector interface {
-	Delete(ctx context.Context, inv apply.Inventory, opts apply.DeleteOptions) (*ssa.ChangeSet, error)
+	Delete(ctx context.Context, s source.Declaration, inv apply.Inventory) (*ssa.ChangeSet, error)
 	ListNestable(ctx context.Context, namespaces []string) ([]apply.InventoryRecord, bool, error)
 }
 
-var _ Collector = (*apply.Applier)(nil)
+var _ Collector = (*reconcile.Syncer)(nil)
 
 // FinalizerWriter adds Finalizer to an Application or takes it off.
 type FinalizerWriter interface {
@@ -162,7 +164,7 @@ func (c *Controller) collect1(ctx context.Context, s source.Declaration) ([]stri
 	})
 	var deleted []string
 	for _, inv := range slices.Backward(order) {
-		cs, err := c.o.Collector.Delete(ctx, inv, apply.DefaultDeleteOptions())
+		cs, err := c.o.Collector.Delete(ctx, s, inv) // nested sources too, as s's identity
 		if cs != nil {
 			for _, e := range cs.Entries {
 				if e.Action == ssa.DeletedAction {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // collector records the garbage collection of a test: inventories
@@ -29,7 +30,7 @@ type collector struct {
 	finalize map[string]bool  // Application → finalizer present
 }
 
-func (c *collector) Delete(_ context.Context, inv apply.Inventory, _ apply.DeleteOptions) (*ssa.ChangeSet, error) {
+func (c *collector) Delete(_ context.Context, _ source.Declaration, inv apply.Inventory) (*ssa.ChangeSet, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.failing[inv.Name]; err != nil {

@@ -32,6 +32,10 @@ const (
 	HashAnnotation = "oamgitops.dev/applied-hash"
 )
 
+// ErrForbidden means the identity a source is applied as (its
+// ServiceAccount) may not create or patch one of its objects.
+var ErrForbidden = errors.New("forbidden")
+
 // ErrEmptySet means Apply was given no objects and ApplyOptions.AllowEmpty
 // was false.
 var ErrEmptySet = errors.New("the source rendered no objects: refusing to prune everything it applied before (use --allow-empty to allow it)")
@@ -41,6 +45,8 @@ type Applier struct {
 	client  client.Client
 	manager *ssa.ResourceManager
 	tooling string
+	// user is the impersonated user; "" for the caller's own identity.
+	user string
 }
 
 // NewApplier connects to the cluster of cfg. version is written into the
@@ -180,6 +186,11 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 	waves, err := planWaves(objects)
 	if err != nil {
 		return changes, err
+	}
+	if a.user != "" {
+		if err := a.authorize(ctx, set, objects); err != nil {
+			return changes, err
+		}
 	}
 	previous, err := a.readParent(ctx, set)
 	if err != nil {

@@ -141,7 +141,7 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	}
 	trees := &source.Trees{}
 	defer trees.Close()
-	loop, applier, err := o.SourceOptions.pullLoop(client, o.PullFlags.settings(trees))
+	loop, syncer, err := o.SourceOptions.pullLoop(client, o.PullFlags.settings(trees))
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	defer stopEvents()
 	metrics := agent.NewMetrics()
 	writer := agent.StatusApplier{Client: dc}
-	c, err := agent.New(agent.Options{Loop: loop, Inventories: applier, Status: writer, Collector: applier, Finalizers: writer,
+	c, err := agent.New(agent.Options{Loop: loop, Inventories: syncer.Appliers.Own(), Status: writer, Collector: syncer, Finalizers: writer,
 		Events: events, Metrics: metrics, Concurrent: o.Concurrent, Progress: o.ErrOut,
 		ImageUpdate: func(ctx context.Context, srcs []imageauto.Source) (bool, error) {
 			return imageTask(u, srcs, o.ImageInterval, o.ErrOut).Run(ctx)

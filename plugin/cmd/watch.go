@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
+	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
@@ -134,17 +134,18 @@ type pullSettings struct {
 	allowEmpty              bool
 	interval, driftInterval time.Duration
 	// trees shares the checkouts of a commit; the caller closes it.
-	trees *source.Trees
+	trees                 *source.Trees
+	defaultServiceAccount string
 }
 
 // pullLoop builds the watch loop watch and agent run (without tasks), and
-// the Applier its syncs use.
-func (o SourceOptions) pullLoop(client kubernetes.Interface, s pullSettings) (*watch.Loop, *apply.Applier, error) {
+// the Syncer its syncs use.
+func (o SourceOptions) pullLoop(client kubernetes.Interface, s pullSettings) (*watch.Loop, *reconcile.Syncer, error) {
 	w, err := o.walker(client, s.trees)
 	if err != nil {
 		return nil, nil, err
 	}
-	so := SyncOptions{SourceOptions: o, Timeout: s.timeout, AllowEmpty: s.allowEmpty}
+	so := SyncOptions{SourceOptions: o, Timeout: s.timeout, AllowEmpty: s.allowEmpty, DefaultServiceAccount: s.defaultServiceAccount}
 	syncer, err := so.syncer()
 	if err != nil {
 		return nil, nil, err
@@ -155,7 +156,7 @@ func (o SourceOptions) pullLoop(client kubernetes.Interface, s pullSettings) (*w
 	quiet.Options.Progress = nil
 	opts := watch.DefaultOptions()
 	opts.Interval, opts.DriftInterval, opts.Progress = s.interval, s.driftInterval, o.ErrOut
-	return &watch.Loop{Fetcher: w, Syncer: syncer, DriftSyncer: &quiet, Options: opts}, syncer.Applier, nil
+	return &watch.Loop{Fetcher: w, Syncer: syncer, DriftSyncer: &quiet, Options: opts}, syncer, nil
 }
 
 // roots resolves every SOURCE argument, or the --repo flags.

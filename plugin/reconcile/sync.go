@@ -25,6 +25,10 @@ type SyncOptions struct {
 	AllowEmpty bool
 	// Progress receives one line per step. Nil discards them.
 	Progress io.Writer
+	// DefaultServiceAccount, when set, is the ServiceAccount a source
+	// that names none is applied as, in its own namespace (Flux's
+	// --default-service-account): no source gets the caller's rights.
+	DefaultServiceAccount string
 }
 
 // DefaultSyncOptions returns the options `kubectl gitops sync` starts from.
@@ -57,8 +61,19 @@ func (c Change) Subject() string { return apply.Subject(c.Kind, c.Namespace, c.N
 // gated on health (the definitions' health rules, else kstatus), their
 // revision and components recorded in the source's inventory.
 type Syncer struct {
-	Applier *apply.Applier
-	Options SyncOptions
+	// Appliers apply each source as its ServiceAccount, or as the caller.
+	Appliers *apply.Appliers
+	Options  SyncOptions
+}
+
+// applier is the Applier of b's identity: its ServiceAccount, else the
+// default one, else the caller's.
+func (s *Syncer) applier(b *Built) (*apply.Applier, error) {
+	sa := b.Source.ServiceAccountName
+	if sa == "" {
+		sa = s.Options.DefaultServiceAccount
+	}
+	return s.Appliers.As(b.Source.Namespace, sa)
 }
 
 // applyOptions are the applier's options for b, the same for Sync and
@@ -84,10 +99,30 @@ func (s *Syncer) applyOptions(b *Built) apply.ApplyOptions {
 	return opts
 }
 
+// Delete deletes what the source of inv applied, as the identity s is
+// applied as (the agent's garbage collection of a deleted Application).
+func (s *Syncer) Delete(ctx context.Context, src source.Declaration, inv apply.Inventory) (*ssa.ChangeSet, error) {
+	a, err := s.applier(&Built{Source: src})
+	if err != nil {
+		return ssa.NewChangeSet(), err
+	}
+	return a.Delete(ctx, inv, apply.DefaultDeleteOptions())
+}
+
+// ListNestable lists, as the caller, the inventories that may hold nested
+// sources (apply.Appliers.Own().ListNestable).
+func (s *Syncer) ListNestable(ctx context.Context, namespaces []string) ([]apply.InventoryRecord, bool, error) {
+	return s.Appliers.Own().ListNestable(ctx, namespaces)
+}
+
 // Diff says what Sync would do to b, changing nothing: the same objects
 // and options go to the applier's Diff.
 func (s *Syncer) Diff(ctx context.Context, b *Built) ([]apply.ObjectDiff, error) {
-	diffs, err := s.Applier.Diff(ctx, b.Objects, s.applyOptions(b))
+	a, err := s.applier(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Source, err)
+	}
+	diffs, err := a.Diff(ctx, b.Objects, s.applyOptions(b))
 	for i := range diffs {
 		diffs[i].Source = b.Source.Name
 	}
@@ -109,7 +144,11 @@ func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
 		}
 	}
 	s.progress("%s: applying %d objects (inventory %s %s/%s)", b.Source.Name, len(b.Objects), inv.Kind, inv.Namespace, inv.Name)
-	cs, err := s.Applier.Apply(ctx, b.Objects, opts)
+	a, err := s.applier(b)
+	if err != nil {
+		return &SyncResult{Source: b.Source.Name, Revision: b.Revision, Inventory: inv, Changes: []Change{}, Error: err.Error()}, err
+	}
+	cs, err := a.Apply(ctx, b.Objects, opts)
 	res := &SyncResult{Source: b.Source.Name, Revision: b.Revision, Inventory: inv, Changes: []Change{}}
 	if cs != nil {
 		for _, e := range cs.Entries {

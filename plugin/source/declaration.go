@@ -39,6 +39,11 @@ type Declaration struct {
 	Path string
 	// SecretRef names the Secret with the credentials; empty for none.
 	SecretRef string
+	// ServiceAccountName, when set, is the ServiceAccount of the source's
+	// namespace whose permissions its objects are applied with (the apply
+	// impersonates system:serviceaccount:<namespace>:<name>), as Flux's
+	// Kustomization spec.serviceAccountName.
+	ServiceAccountName string
 	// Prune deletes what left the source. Default (from Applications) true.
 	Prune bool
 	// App and Component name the Application component that declares
@@ -75,6 +80,9 @@ func (s Declaration) String() string {
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9.-]+`)
+
+// dnsLabel is what a ServiceAccount name may be (RFC 1123 label).
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 // InventoryName names the ApplySet parent of the source (a ConfigMap in
 // its namespace): gitops.<name>, with characters a name cannot hold
@@ -178,6 +186,12 @@ func fromComponent(app *oam.Application, c oam.Component, ns string) (Declaratio
 	}
 	if s.SecretRef, err = str(p, "secretRef", ".secretRef"); err != nil {
 		return s, err
+	}
+	if s.ServiceAccountName, err = str(p, "serviceAccountName", ".serviceAccountName"); err != nil {
+		return s, err
+	}
+	if n := s.ServiceAccountName; n != "" && !dnsLabel.MatchString(n) {
+		return s, fail(".serviceAccountName", "%q is not a ServiceAccount name (lower-case letters, digits and '-', at most 63)", n)
 	}
 	interval, err := str(p, "pullInterval", ".pullInterval")
 	if err != nil {

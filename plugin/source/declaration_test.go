@@ -66,6 +66,28 @@ spec:
 `,
 			wantErr: "clusters/x.yaml: Application ns/a: spec.components[0].properties.url: is required",
 		},
+		"a service account": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: team-a}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {url: "http://h/r.git", path: apps, serviceAccountName: team-a-deployer}}
+`,
+			want: []Declaration{{Name: "a/src", Namespace: "team-a", URL: "http://h/r.git", Path: "apps", Prune: true,
+				ServiceAccountName: "team-a-deployer", App: "a", Component: "src",
+				Origin: "clusters/x.yaml: Application team-a/a: spec.components[0]"}},
+		},
+		"a service account that is no name": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: ns}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {url: "http://h/r.git", serviceAccountName: "system:admin"}}
+`,
+			wantErr: `spec.components[0].properties.serviceAccountName: "system:admin" is not a ServiceAccount name`,
+		},
 		"bad pullInterval": {
 			in: `apiVersion: core.oam.dev/v1beta1
 kind: Application

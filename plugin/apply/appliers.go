@@ -1,0 +1,62 @@
+package apply
+
+import (
+	"fmt"
+	"sync"
+
+	"k8s.io/client-go/rest"
+)
+
+// Appliers hands out the Applier of each identity sources are applied
+// as: the caller's own, or a ServiceAccount impersonated
+// (system:serviceaccount:<namespace>:<name>), as Flux applies a
+// Kustomization with spec.serviceAccountName. Each is made once.
+type Appliers struct {
+	cfg     *rest.Config
+	version string
+	own     *Applier
+
+	mu     sync.Mutex
+	byUser map[string]*Applier
+}
+
+// NewAppliers connects to the cluster of cfg as the caller; version is the
+// ApplySet tooling version (see NewApplier).
+func NewAppliers(cfg *rest.Config, version string) (*Appliers, error) {
+	own, err := NewApplier(cfg, version)
+	if err != nil {
+		return nil, err
+	}
+	return &Appliers{cfg: cfg, version: version, own: own, byUser: map[string]*Applier{}}, nil
+}
+
+// Own is the Applier of the caller's own identity.
+func (p *Appliers) Own() *Applier { return p.own }
+
+// ServiceAccountUser is the user name of a ServiceAccount.
+func ServiceAccountUser(namespace, name string) string {
+	return "system:serviceaccount:" + namespace + ":" + name
+}
+
+// As is the Applier impersonating ServiceAccount namespace/name; with an
+// empty name, the caller's own.
+func (p *Appliers) As(namespace, name string) (*Applier, error) {
+	if name == "" {
+		return p.own, nil
+	}
+	user := ServiceAccountUser(namespace, name)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if a := p.byUser[user]; a != nil {
+		return a, nil
+	}
+	cfg := rest.CopyConfig(p.cfg)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
+	a, err := NewApplier(cfg, p.version)
+	if err != nil {
+		return nil, fmt.Errorf("applying as ServiceAccount %s/%s: %w", namespace, name, err)
+	}
+	a.user = user
+	p.byUser[user] = a
+	return a, nil
+}
