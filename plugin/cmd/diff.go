@@ -27,9 +27,6 @@ type DiffOptions struct {
 	// as a sync with --allow-empty would; without it the diff fails as the
 	// sync would.
 	AllowEmpty bool
-	// DefaultServiceAccount is dry-run as by sources that name no
-	// serviceAccountName, as sync would apply them.
-	DefaultServiceAccount string
 }
 
 // NewCmdDiff builds `kubectl gitops diff SOURCE`.
@@ -58,7 +55,6 @@ func NewCmdDiff(streams IOStreams) *cobra.Command {
 	o.SourceOptions.addBuildFlags(cmd.Flags())
 	o.OutputOptions.addFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&o.AllowEmpty, "allow-empty", false, "show a source that renders no objects pruning everything it applied before, as sync --allow-empty would")
-	addDefaultServiceAccountFlag(cmd.Flags(), &o.DefaultServiceAccount)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: DiffError, Err: err} })
 	return cmd
 }
@@ -82,7 +78,7 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	syncer, err := (&SyncOptions{SourceOptions: o.SourceOptions, AllowEmpty: o.AllowEmpty, DefaultServiceAccount: o.DefaultServiceAccount}).syncer()
+	syncer, err := (&SyncOptions{SourceOptions: o.SourceOptions, AllowEmpty: o.AllowEmpty}).syncer()
 	if err != nil {
 		return err
 	}

@@ -27,9 +27,6 @@ type PullFlags struct {
 	// ImageInterval is how often image automation runs on the sources;
 	// zero turns it off.
 	ImageInterval time.Duration
-	// DefaultServiceAccount is applied as by sources that name no
-	// serviceAccountName.
-	DefaultServiceAccount string
 }
 
 // addFlags registers the flags with their defaults; images says what
@@ -42,7 +39,6 @@ func (p *PullFlags) addFlags(f *pflag.FlagSet, images string) {
 	f.DurationVar(&p.DriftInterval, "drift-interval", loop.DriftInterval, "how often to sync the last revision again to repair drift")
 	f.DurationVar(&p.ImageInterval, "image-interval", imageauto.DefaultInterval,
 		"how often to run image automation (`image update` on "+images+", then a sync of what it pushed); 0 turns it off")
-	addDefaultServiceAccountFlag(f, &p.DefaultServiceAccount)
 }
 
 func (p *PullFlags) validate() error {
@@ -61,5 +57,5 @@ func (p *PullFlags) validate() error {
 
 // settings are the pull loop's settings, its checkouts shared by trees.
 func (p *PullFlags) settings(trees *source.Trees) pullSettings {
-	return pullSettings{p.Timeout, p.AllowEmpty, p.Interval, p.DriftInterval, trees, p.DefaultServiceAccount}
+	return pullSettings{p.Timeout, p.AllowEmpty, p.Interval, p.DriftInterval, trees}
 }

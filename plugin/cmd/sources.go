@@ -45,6 +45,11 @@ type SourceOptions struct {
 	// AllowExec lets a source's kustomizations run other projects'
 	// functions (commands that build: sync, diff, watch).
 	AllowExec bool
+	// DefaultServiceAccount is applied as by sources that name no
+	// serviceAccountName; NoCrossNamespaceRefs keeps nested sources in
+	// their parent's namespace (both on by install --lockdown).
+	DefaultServiceAccount string
+	NoCrossNamespaceRefs  bool
 
 	// Filled by complete.
 	namespace  string
@@ -69,9 +74,15 @@ func (o *SourceOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default: the cluster's)")
 }
 
-// addBuildFlags adds the flags of commands that build sources.
+// addBuildFlags adds the flags of commands that build sources for a
+// cluster (sync, diff, watch, agent): how they build, and as whom they
+// apply.
 func (o *SourceOptions) addBuildFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.AllowExec, "allow-exec", false, allowExecUsage)
+	fs.StringVar(&o.DefaultServiceAccount, "default-service-account", "",
+		"apply a source that names no serviceAccountName as this ServiceAccount of its namespace (impersonated), not with your own rights")
+	fs.BoolVar(&o.NoCrossNamespaceRefs, "no-cross-namespace-refs", false,
+		"refuse a nested source (an Application in a source's build) in another namespace than its parent's")
 }
 
 const allowExecUsage = "let kustomizations run functions of other projects (exec and container functions) on this machine; " +
@@ -238,5 +249,6 @@ func (o *SourceOptions) walker(client kubernetes.Interface, trees *source.Trees)
 	}
 	fetch := source.DefaultOptions()
 	fetch.Trees = trees // sources on one repository read one checkout of a commit
-	return &reconcile.Walker{Build: opts, Fetch: fetch, Credentials: credentials(client), Progress: o.ErrOut}, nil
+	return &reconcile.Walker{Build: opts, Fetch: fetch, Credentials: credentials(client), Progress: o.ErrOut,
+		NoCrossNamespaceRefs: o.NoCrossNamespaceRefs || o.DefaultServiceAccount != ""}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
@@ -22,9 +21,6 @@ type SyncOptions struct {
 	Timeout time.Duration
 	// AllowEmpty lets a source that renders nothing prune everything.
 	AllowEmpty bool
-	// DefaultServiceAccount is applied as by sources that name no
-	// serviceAccountName.
-	DefaultServiceAccount string
 }
 
 // NewCmdSync builds `kubectl gitops sync SOURCE`.
@@ -47,7 +43,6 @@ func NewCmdSync(streams IOStreams) *cobra.Command {
 	o.OutputOptions.addFlags(cmd.Flags())
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", reconcile.DefaultSyncOptions().WaveTimeout, "how long each wave may take to become healthy")
 	cmd.Flags().BoolVar(&o.AllowEmpty, "allow-empty", false, "let a source that renders no objects prune everything it applied before")
-	addDefaultServiceAccountFlag(cmd.Flags(), &o.DefaultServiceAccount)
 	return cmd
 }
 
@@ -74,11 +69,6 @@ func (o *SyncOptions) syncer() (*reconcile.Syncer, error) {
 	so := reconcile.DefaultSyncOptions()
 	so.WaveTimeout, so.AllowEmpty, so.Progress, so.DefaultServiceAccount = o.Timeout, o.AllowEmpty, o.ErrOut, o.DefaultServiceAccount
 	return &reconcile.Syncer{Appliers: appliers, Options: so}, nil
-}
-
-// addDefaultServiceAccountFlag registers --default-service-account.
-func addDefaultServiceAccountFlag(f *pflag.FlagSet, v *string) {
-	f.StringVar(v, "default-service-account", "", "apply a source that names no serviceAccountName as this ServiceAccount of its namespace (impersonated), not with your own rights")
 }
 
 // Run syncs.

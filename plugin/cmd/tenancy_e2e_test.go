@@ -48,8 +48,9 @@ func tenant(ctx context.Context, t *testing.T, ns string) {
 // --default-service-account) may change its own namespace only: a
 // ClusterRoleBinding, a Namespace or an object in another team's
 // namespace is refused before anything of the source is applied, naming
-// the object and the permission; another team's Secret cannot be named;
-// the other team's source syncs all along.
+// the object and the permission; another team's Secret cannot be named,
+// nor a nested source declared in the other team's namespace; the other
+// team's source syncs all along.
 func TestTenantsStayInTheirNamespace(t *testing.T) {
 	teamA, teamB := env.NewNamespace(t), env.NewNamespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -70,20 +71,24 @@ func TestTenantsStayInTheirNamespace(t *testing.T) {
 		"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n" +
 		"subjects: [{kind: ServiceAccount, name: deployer, namespace: " + teamA + "}]\n"
 	repo.MustWriteFiles(t, map[string]string{
-		"a/ok/cm.yaml":          cm(teamA, "a-settings"),
-		"a/crb/cm.yaml":         cm(teamA, "crb-decoy"),
-		"a/crb/crb.yaml":        crb,
-		"a/ns/cm.yaml":          cm(teamA, "ns-decoy"),
-		"a/ns/ns.yaml":          "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + teamA + "-extra}\n",
-		"a/cross/cm.yaml":       cm(teamA, "cross-decoy"),
-		"a/cross/theirs.yaml":   cm(teamB, "planted-by-a"),
-		"b/cm.yaml":             cm(teamB, "b-settings"),
-		"clusters/a-ok.yaml":    app(teamA, "ok", "a/ok", sa),
-		"clusters/a-crb.yaml":   app(teamA, "crb", "a/crb", sa),
-		"clusters/a-ns.yaml":    app(teamA, "ns", "a/ns", ", secretRef: git-secret"), // by --default-service-account
-		"clusters/a-cross.yaml": app(teamA, "cross", "a/cross", sa),
-		"clusters/a-steal.yaml": app(teamA, "steal", "a/ok", ", secretRef: b-git-secret, serviceAccountName: deployer"),
-		"clusters/b.yaml":       app(teamB, "b", "b", sa),
+		"a/ok/cm.yaml":              cm(teamA, "a-settings"),
+		"a/crb/cm.yaml":             cm(teamA, "crb-decoy"),
+		"a/crb/crb.yaml":            crb,
+		"a/ns/cm.yaml":              cm(teamA, "ns-decoy"),
+		"a/ns/ns.yaml":              "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + teamA + "-extra}\n",
+		"a/cross/cm.yaml":           cm(teamA, "cross-decoy"),
+		"a/cross/theirs.yaml":       cm(teamB, "planted-by-a"),
+		"b/cm.yaml":                 cm(teamB, "b-settings"),
+		"a/nest/cm.yaml":            cm(teamA, "nest-decoy"),
+		"a/nest/hijack.yaml":        app(teamB, "hijack", "b", sa),
+		"clusters/a-nest.yaml":      app(teamA, "nest", "a/nest", sa),
+		"clusters/a-nest-flag.yaml": app(teamA, "nestflag", "a/nest", ", secretRef: git-secret"),
+		"clusters/a-ok.yaml":        app(teamA, "ok", "a/ok", sa),
+		"clusters/a-crb.yaml":       app(teamA, "crb", "a/crb", sa),
+		"clusters/a-ns.yaml":        app(teamA, "ns", "a/ns", ", secretRef: git-secret"), // by --default-service-account
+		"clusters/a-cross.yaml":     app(teamA, "cross", "a/cross", sa),
+		"clusters/a-steal.yaml":     app(teamA, "steal", "a/ok", ", secretRef: b-git-secret, serviceAccountName: deployer"),
+		"clusters/b.yaml":           app(teamB, "b", "b", sa),
 	})
 	repo.MustCommit(t, "two teams")
 	repo.MustPush(t)
@@ -120,6 +125,19 @@ func TestTenantsStayInTheirNamespace(t *testing.T) {
 		}
 		if _, err := env.Client.CoreV1().ConfigMaps(teamA).Get(ctx, tc.decoy, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Errorf("sync %s: the ConfigMap beside the refused object: %v, want it never applied", tc.file, err)
+		}
+	}
+	// A nested source in team-b would be synced with team-b's rights.
+	for _, tc := range []struct {
+		file  string
+		extra []string
+	}{{"a-nest.yaml", nil}, {"a-nest-flag.yaml", []string{"--no-cross-namespace-refs"}}} {
+		code, out := sync(tc.file, tc.extra...)
+		if code == 0 || !strings.Contains(out, "a nested source may not leave its parent's namespace: it is in namespace "+teamB) {
+			t.Errorf("sync %s: exit %d, want the nested source in %s refused:\n%s", tc.file, code, teamB, out)
+		}
+		if _, err := env.Client.CoreV1().ConfigMaps(teamA).Get(ctx, "nest-decoy", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("sync %s: the ConfigMap of the refused build: %v, want it never applied", tc.file, err)
 		}
 	}
 	if code, out := sync("a-steal.yaml"); code == 0 || !strings.Contains(out, "Secret "+teamA+"/b-git-secret not found") {

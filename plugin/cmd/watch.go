@@ -134,8 +134,7 @@ type pullSettings struct {
 	allowEmpty              bool
 	interval, driftInterval time.Duration
 	// trees shares the checkouts of a commit; the caller closes it.
-	trees                 *source.Trees
-	defaultServiceAccount string
+	trees *source.Trees
 }
 
 // pullLoop builds the watch loop watch and agent run (without tasks), and
@@ -145,7 +144,7 @@ func (o SourceOptions) pullLoop(client kubernetes.Interface, s pullSettings) (*w
 	if err != nil {
 		return nil, nil, err
 	}
-	so := SyncOptions{SourceOptions: o, Timeout: s.timeout, AllowEmpty: s.allowEmpty, DefaultServiceAccount: s.defaultServiceAccount}
+	so := SyncOptions{SourceOptions: o, Timeout: s.timeout, AllowEmpty: s.allowEmpty}
 	syncer, err := so.syncer()
 	if err != nil {
 		return nil, nil, err

@@ -54,7 +54,16 @@ type Walker struct {
 	Credentials source.CredentialsFunc
 	// Progress receives one line per step. Nil discards them.
 	Progress io.Writer
+	// NoCrossNamespaceRefs refuses a nested source in another namespace
+	// than its parent's. A source applied as a ServiceAccount keeps its
+	// nested sources in its namespace in any case: they would otherwise be
+	// applied with another namespace's rights that nobody there granted.
+	NoCrossNamespaceRefs bool
 }
+
+// ErrCrossNamespace means a nested source is declared in another
+// namespace than its parent's where that is not allowed.
+var ErrCrossNamespace = errors.New("a nested source may not leave its parent's namespace")
 
 // Walk fetches and builds each root, calls visit with the result, then
 // walks the kustomize sources the build declared, depth first. A source
@@ -169,6 +178,14 @@ func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*
 	nested, err := source.FromApplications(res.Applications, s.Namespace, rel)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: at %s: %w", s, co.Revision, err)
+	}
+	if w.NoCrossNamespaceRefs || s.ServiceAccountName != "" {
+		for _, n := range nested {
+			if n.Namespace != s.Namespace {
+				return nil, nil, fmt.Errorf("%s: at %s: %s: %w: it is in namespace %s, its parent in %s; nothing applied",
+					s, co.Revision, n.Origin, ErrCrossNamespace, n.Namespace, s.Namespace)
+			}
+		}
 	}
 	objects, err := toUnstructured(res.Objects)
 	if err != nil {
