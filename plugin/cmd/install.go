@@ -37,6 +37,9 @@ type InstallOptions struct {
 	Env         []string
 	// HealthPort and MetricsPort are where the agent answers.
 	HealthPort, MetricsPort int
+	// Lockdown and DefaultServiceAccount: see install.Options.
+	Lockdown              bool
+	DefaultServiceAccount string
 	// Force takes over an Application CRD another installation owns.
 	Force bool
 	// Uninstall deletes what install created; CRDs deletes the CRD too.
@@ -88,6 +91,9 @@ func NewCmdInstall(streams IOStreams) *cobra.Command {
 	f.StringArrayVar(&o.Env, "env", nil, "an environment variable of the agent, NAME=VALUE (repeatable)")
 	f.IntVar(&o.HealthPort, "health-port", 8081, "port of the agent's /healthz and /readyz")
 	f.IntVar(&o.MetricsPort, "metrics-port", 8080, "port of the agent's /metrics")
+	f.BoolVar(&o.Lockdown, "lockdown", false, "multi-tenant: apply every source as a ServiceAccount of its namespace (its serviceAccountName, else --default-service-account), "+
+		"keep nested sources in their parent's namespace, and give the agent only what that needs, not cluster-admin")
+	f.StringVar(&o.DefaultServiceAccount, "default-service-account", "", "with --lockdown: the ServiceAccount sources that name none are applied as (default \"default\")")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "take over an Application CRD that another installation (KubeVela) owns")
 	cmd.Flags().BoolVar(&o.Uninstall, "uninstall", false, "delete what install created (not the CRD unless --crds)")
 	cmd.Flags().BoolVar(&o.CRDs, "crds", false, "with --uninstall: delete the Application CRD too, and every Application with it")
@@ -107,6 +113,7 @@ func (o *InstallOptions) Complete(args []string) error {
 		o.manifest.Image = o.Image
 	}
 	o.manifest.RBAC = o.RBAC
+	o.manifest.Lockdown, o.manifest.DefaultServiceAccount = o.Lockdown, o.DefaultServiceAccount
 	if err := o.completeAgent(); err != nil {
 		return err
 	}

@@ -7,11 +7,16 @@ import (
 	"testing"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/install"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
 
@@ -163,5 +168,80 @@ func TestTenantsStayInTheirNamespace(t *testing.T) {
 	}
 	if code, out := sync("b.yaml"); code != 0 {
 		t.Errorf("team-b's own source: exit %d\n%s", code, out)
+	}
+}
+
+// agentKubeconfig writes a kubeconfig that authenticates as the agent's
+// ServiceAccount in system, with a token of it: what the Pod has.
+func agentKubeconfig(ctx context.Context, t *testing.T, system string) string {
+	t.Helper()
+	tok, err := env.Client.CoreV1().ServiceAccounts(system).CreateToken(ctx, install.AgentName,
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["local"] = &clientcmdapi.Cluster{Server: env.Server, CertificateAuthorityData: env.RESTConfig.CAData}
+	cfg.AuthInfos["agent"] = &clientcmdapi.AuthInfo{Token: tok.Status.Token}
+	cfg.Contexts["agent"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "agent"}
+	cfg.CurrentContext = "agent"
+	path := filepath.Join(t.TempDir(), "agent.kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// install --lockdown: the agent runs with its lockdown ClusterRole only
+// (a token of its ServiceAccount) and applies each source as the team's
+// ServiceAccount: team-a's own objects are synced, Ready and, once the
+// Application is deleted, garbage-collected; its ClusterRoleBinding is
+// refused, Ready=False naming the permission.
+func TestLockdownAgent(t *testing.T) {
+	teamA := env.NewNamespace(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	system := "gitops-" + teamA
+	mustSucceed(t, gitops(t, t.TempDir(), "install", "--lockdown", "--default-service-account", "deployer", "-n", system), "install --lockdown")
+	t.Cleanup(func() { uninstallAll(t, system) })
+	if crb, err := env.Client.RbacV1().ClusterRoles().Get(ctx, install.AgentName, metav1.GetOptions{}); err != nil || len(crb.Rules) == 0 || crb.Rules[0].Verbs[0] != "impersonate" {
+		t.Fatalf("the lockdown ClusterRole: %v %+v", err, crb)
+	}
+	tenant(ctx, t, teamA)
+	srv := gitserver.Start(t, gitserver.Options{Username: gitUser, Password: gitPassword})
+	repo := srv.MustCreate(t, "lockdown")
+	app := func(name, path string) string {
+		return "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: " + name + ", namespace: " + teamA + "}\nspec:\n  components:\n" +
+			"    - name: src\n      type: kustomize\n      properties: {url: " + srv.URL("lockdown") + ", git: {branch: main}, path: " + path + ", secretRef: git-secret}\n"
+	}
+	repo.MustWriteFiles(t, map[string]string{
+		"ok/cm.yaml":           "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok-settings, namespace: " + teamA + "}\ndata: {a: b}\n",
+		"crb/crb.yaml":         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: " + teamA + "-lockdown}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: ServiceAccount, name: deployer, namespace: " + teamA + "}]\n",
+		"clusters/ok.yaml":     app("ok", "ok"),
+		"clusters/escape.yaml": app("escape", "crb"),
+	})
+	repo.MustCommit(t, "lockdown")
+	repo.MustPush(t)
+
+	agent := startGitopsWith(t, repo.Work, agentKubeconfig(ctx, t, system), "agent", "--interval", "2s",
+		"--default-service-account", "deployer", "--no-cross-namespace-refs")
+	kubectl(t, "apply", "-f", filepath.Join(repo.Work, "clusters/ok.yaml"), "-f", filepath.Join(repo.Work, "clusters/escape.yaml"))
+	kubectl(t, "wait", "--for=condition=Ready", "application/ok", "-n", teamA, "--timeout=90s")
+	eventually(t, time.Minute, "the escape refused", func() string {
+		out := kubectl(t, "get", "application/escape", "-n", teamA, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].message}`)
+		if !strings.Contains(out, "forbidden: ServiceAccount "+teamA+"/deployer may not create clusterrolebindings.rbac.authorization.k8s.io cluster-wide") {
+			return "Ready message: " + out
+		}
+		return ""
+	})
+	if _, err := env.Client.RbacV1().ClusterRoleBindings().Get(ctx, teamA+"-lockdown", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the ClusterRoleBinding: %v, want it never created", err)
+	}
+	kubectl(t, "delete", "-f", filepath.Join(repo.Work, "clusters/ok.yaml"), "--timeout=90s")
+	if _, err := env.Client.CoreV1().ConfigMaps(teamA).Get(ctx, "ok-settings", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("ok-settings after its Application was deleted: %v, want it collected", err)
+	}
+	if out := agent.stderr.String(); strings.Contains(out, "forbidden") && strings.Contains(out, "system:serviceaccount:"+system) {
+		t.Errorf("the agent's own identity was refused something:\n%s", out)
 	}
 }

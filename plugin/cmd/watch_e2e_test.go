@@ -100,7 +100,13 @@ func (b *lockedBuffer) String() string {
 // stops it (SIGKILL) when the test ends, if it still runs.
 func startGitops(t *testing.T, dir string, args ...string) *background {
 	t.Helper()
-	args = append(args, "--kubeconfig", env.Kubeconfig)
+	return startGitopsWith(t, dir, env.Kubeconfig, args...)
+}
+
+// startGitopsWith is startGitops with another kubeconfig.
+func startGitopsWith(t *testing.T, dir, kubeconfig string, args ...string) *background {
+	t.Helper()
+	args = append(args, "--kubeconfig", kubeconfig)
 	cmd := exec.Command(filepath.Join(binDir, "kubectl-gitops"), args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cacheDir(t))

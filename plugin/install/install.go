@@ -83,6 +83,17 @@ type Options struct {
 	// HealthPort and MetricsPort are where /healthz, /readyz and /metrics
 	// answer. Default 8081 and 8080.
 	HealthPort, MetricsPort int
+	// Lockdown makes a multi-tenant agent, as Flux's lockdown: every
+	// source is applied as a ServiceAccount of its own namespace (its
+	// serviceAccountName, else DefaultServiceAccount), nested sources stay
+	// in their parent's namespace, and the agent's own ClusterRole holds
+	// only what that needs (impersonating ServiceAccounts, reading
+	// Applications, inventories and Secrets, writing Application status
+	// and finalizers, Events), not cluster-admin.
+	Lockdown bool
+	// DefaultServiceAccount is what Lockdown applies sources that name no
+	// serviceAccountName as. Default "default".
+	DefaultServiceAccount string
 }
 
 // DefaultOptions are install's defaults for the plugin of version.
@@ -144,6 +155,17 @@ func (o Options) Validate() error {
 	if o.RBAC != RBACCluster && o.RBAC != RBACNamespaced {
 		return fmt.Errorf("rbac %q: want %s or %s", o.RBAC, RBACCluster, RBACNamespaced)
 	}
+	if o.Lockdown && o.RBAC == RBACNamespaced {
+		return errors.New("lockdown and rbac namespaced: lockdown serves every namespace's teams, namespaced confines the agent to one; pick one")
+	}
+	if o.DefaultServiceAccount != "" {
+		if !o.Lockdown {
+			return errors.New("a default service account is what lockdown applies sources as: it needs lockdown")
+		}
+		if errs := validation.IsDNS1123Label(o.DefaultServiceAccount); len(errs) > 0 {
+			return fmt.Errorf("default service account %q: %s", o.DefaultServiceAccount, strings.Join(errs, "; "))
+		}
+	}
 	switch o.ImagePullPolicy {
 	case "", string(corev1.PullAlways), string(corev1.PullIfNotPresent), string(corev1.PullNever):
 	default:
@@ -184,6 +206,9 @@ func (o Options) Validate() error {
 func Objects(o Options) ([]*unstructured.Unstructured, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	if o.Lockdown && o.DefaultServiceAccount == "" {
+		o.DefaultServiceAccount = "default"
 	}
 	data := struct {
 		Options

@@ -27,7 +27,10 @@ func TestObjectsGolden(t *testing.T) {
 	sharded.Resources = corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("512Mi")}}
 	sharded.HostNetwork = true
 	sharded.Env = []corev1.EnvVar{{Name: "KUBERNETES_SERVICE_HOST", Value: "127.0.0.1"}}
+	lockdown := install.DefaultOptions("v0.1.0")
+	lockdown.Lockdown = true
 	tests := map[string]install.Options{
+		"lockdown":   lockdown,
 		"default":    install.DefaultOptions("v0.1.0"),
 		"namespaced": namespaced,
 		"sharded":    sharded,
@@ -107,17 +110,21 @@ func TestOptionsValidate(t *testing.T) {
 		mutate func(*install.Options)
 		want   string
 	}{
-		"defaults":        {func(*install.Options) {}, ""},
-		"bad namespace":   {func(o *install.Options) { o.Namespace = "Not_A_Name" }, `namespace "Not_A_Name"`},
-		"empty image":     {func(o *install.Options) { o.Image = "" }, `image ""`},
-		"template inject": {func(o *install.Options) { o.Image = "x}}{{" }, `image "x}}{{"`},
-		"unknown rbac":    {func(o *install.Options) { o.RBAC = "none" }, `rbac "none": want cluster or namespaced`},
-		"no replica":      {func(o *install.Options) { o.Replicas = 0 }, "replicas 0: want at least 1"},
-		"negative shards": {func(o *install.Options) { o.Shards = -1 }, "shards -1"},
-		"bad pull policy": {func(o *install.Options) { o.ImagePullPolicy = "Sometimes" }, `image pull policy "Sometimes"`},
-		"bad node label":  {func(o *install.Options) { o.NodeSelector = map[string]string{"a b": "c"} }, "node selector a b=c"},
-		"bad env name":    {func(o *install.Options) { o.Env = []corev1.EnvVar{{Name: "1X"}} }, "env 1X"},
-		"same ports":      {func(o *install.Options) { o.MetricsPort = o.HealthPort }, "both 8081"},
+		"defaults":                           {func(*install.Options) {}, ""},
+		"bad namespace":                      {func(o *install.Options) { o.Namespace = "Not_A_Name" }, `namespace "Not_A_Name"`},
+		"empty image":                        {func(o *install.Options) { o.Image = "" }, `image ""`},
+		"template inject":                    {func(o *install.Options) { o.Image = "x}}{{" }, `image "x}}{{"`},
+		"unknown rbac":                       {func(o *install.Options) { o.RBAC = "none" }, `rbac "none": want cluster or namespaced`},
+		"no replica":                         {func(o *install.Options) { o.Replicas = 0 }, "replicas 0: want at least 1"},
+		"negative shards":                    {func(o *install.Options) { o.Shards = -1 }, "shards -1"},
+		"bad pull policy":                    {func(o *install.Options) { o.ImagePullPolicy = "Sometimes" }, `image pull policy "Sometimes"`},
+		"bad node label":                     {func(o *install.Options) { o.NodeSelector = map[string]string{"a b": "c"} }, "node selector a b=c"},
+		"bad env name":                       {func(o *install.Options) { o.Env = []corev1.EnvVar{{Name: "1X"}} }, "env 1X"},
+		"same ports":                         {func(o *install.Options) { o.MetricsPort = o.HealthPort }, "both 8081"},
+		"lockdown":                           {func(o *install.Options) { o.Lockdown, o.DefaultServiceAccount = true, "deployer" }, ""},
+		"lockdown in one namespace":          {func(o *install.Options) { o.Lockdown, o.RBAC = true, install.RBACNamespaced }, "pick one"},
+		"a default account without lockdown": {func(o *install.Options) { o.DefaultServiceAccount = "deployer" }, "it needs lockdown"},
+		"a default account that is no name":  {func(o *install.Options) { o.Lockdown, o.DefaultServiceAccount = true, "system:admin" }, `default service account "system:admin"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
