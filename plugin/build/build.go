@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -252,14 +251,13 @@ func readTree(dir string, guard *confine) ([]*yaml.RNode, error) {
 		}
 		rel, _ := filepath.Rel(dir, f)
 		rel = filepath.ToSlash(rel)
-		nodes, err := (&kio.ByteReader{Reader: strings.NewReader(string(data)),
-			SetAnnotations: map[string]string{kioutil.PathAnnotation: rel}}).Read()
+		nodes, err := oam.ReadStream(rel, data, map[string]string{kioutil.PathAnnotation: rel})
 		if err != nil {
-			return nil, fmt.Errorf("%s: not a YAML stream of Kubernetes objects: %w", rel, err)
+			return nil, err
 		}
-		for _, n := range nodes {
+		for i, n := range nodes {
 			if n.GetKind() == "" {
-				return nil, fmt.Errorf("%s: a document has no kind", rel)
+				return nil, fmt.Errorf("%s: document %d (line %d) has no kind", rel, i+1, n.YNode().Line)
 			}
 		}
 		items = append(items, nodes...)

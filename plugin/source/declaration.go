@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -268,10 +267,9 @@ func ReadApplications(p string) ([]*yaml.RNode, error) {
 		if err != nil {
 			return nil, err
 		}
-		read, err := (&kio.ByteReader{Reader: strings.NewReader(string(data)),
-			SetAnnotations: map[string]string{kioutil.PathAnnotation: filepath.ToSlash(f)}}).Read()
+		read, err := oam.ReadStream(f, data, map[string]string{kioutil.PathAnnotation: filepath.ToSlash(f)})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+			return nil, err
 		}
 		nodes = append(nodes, read...)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/oamgitops/kubectl-gitops/krm/oam"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -144,11 +145,7 @@ func readFile(name string, stdin io.Reader) ([]*yaml.RNode, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
-	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(data), SetAnnotations: map[string]string{kioutil.PathAnnotation: name}}).Read()
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a YAML stream of objects: %w", name, err)
-	}
-	return nodes, nil
+	return oam.ReadStream(name, data, map[string]string{kioutil.PathAnnotation: name})
 }
 
 func report(stderr io.Writer, err error) {
