@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/oamgitops/kubectl-gitops/internal/redact"
 )
 
 // Request is one chart to render: what a component definition asks for in
@@ -113,6 +115,8 @@ func (r Request) Validate() error {
 	}
 	if r.Chart.URL == "" {
 		errs = append(errs, errors.New("url: must not be empty"))
+	} else if r.Chart.RepoType != RepoGit && redact.HasCredentials(r.Chart.URL) {
+		errs = append(errs, fmt.Errorf("url %q: credentials in the URL are not used; put them in the Secret that secretRef names", redact.Text(r.Chart.URL)))
 	} else if r.Chart.RepoType == RepoOCI && !strings.HasPrefix(r.Chart.URL, "oci://") {
 		errs = append(errs, fmt.Errorf("url %q: an OCI repository URL starts with oci://", r.Chart.URL))
 	}

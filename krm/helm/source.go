@@ -3,6 +3,8 @@ package helm
 import (
 	"errors"
 	"fmt"
+
+	"github.com/oamgitops/kubectl-gitops/internal/redact"
 )
 
 // Repository types a chart can come from.
@@ -57,7 +59,7 @@ func (r ChartRef) String() string {
 	if version == "" {
 		version = "*"
 	}
-	s := fmt.Sprintf("chart %s version %s from %s", r.Chart, version, r.URL)
+	s := fmt.Sprintf("chart %s version %s from %s", r.Chart, version, redact.Text(r.URL))
 	if r.RepoType == RepoGit {
 		switch {
 		case r.Git.Commit != "":

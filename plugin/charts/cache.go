@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/oamgitops/kubectl-gitops/internal/redact"
 	"github.com/oamgitops/kubectl-gitops/krm/helm"
 )
 
@@ -38,12 +38,7 @@ func (c cache) repoDir(ref helm.ChartRef) string {
 
 // normalURL is a repository URL without credentials or trailing slashes.
 func normalURL(u string) string {
-	u = strings.TrimRight(strings.TrimSpace(u), "/")
-	if p, err := url.Parse(u); err == nil && p.User != nil {
-		p.User = nil
-		return p.String()
-	}
-	return u
+	return redact.Text(strings.TrimRight(strings.TrimSpace(u), "/"))
 }
 
 func short(s string) string {

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/oamgitops/kubectl-gitops/internal/redact"
 )
 
 // Conditions callers can branch on with errors.Is.
@@ -58,12 +58,9 @@ var hints = map[error]string{
 	ErrUnreachable:        "check the URL and that the server is up and reachable",
 }
 
-// userinfo matches credentials written into a URL.
-var userinfo = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://)[^/@\s]*@`)
-
 // DisplayURL is url without the credentials a URL may hold
 // (https://user:token@host/… → https://host/…), for output and records.
-func DisplayURL(url string) string { return userinfo.ReplaceAllString(url, "$1") }
+func DisplayURL(url string) string { return redact.Text(url) }
 
 // newError builds an Error from cause, classifying it and masking secrets.
 func newError(name, cleanURL, op string, cause error, secrets []string) *Error {
@@ -77,7 +74,7 @@ func newError(name, cleanURL, op string, cause error, secrets []string) *Error {
 			msg = strings.ReplaceAll(msg, esc, "***")
 		}
 	}
-	msg = userinfo.ReplaceAllString(msg, "$1")
+	msg = redact.Text(msg)
 	msg = strings.Join(strings.Fields(msg), " ") // one line, even from multi-line server replies
 	return &Error{Source: name, URL: cleanURL, Op: op, Kind: classify(cause), msg: msg}
 }

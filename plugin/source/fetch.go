@@ -6,11 +6,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/oamgitops/kubectl-gitops/internal/redact"
 )
 
 // Spec says which source to fetch.
@@ -241,7 +243,7 @@ func endpoint(spec Spec) (*transport.Endpoint, Auth, error) {
 	ep, err := transport.NewEndpoint(spec.URL)
 	if err != nil {
 		// The message of a parse error may repeat the URL, credentials too.
-		clean := userinfo.ReplaceAllString(spec.URL, "$1")
+		clean := redact.Text(spec.URL)
 		return nil, auth, &Error{Source: spec.Name, URL: clean, Op: "url", msg: "not a valid Git URL"}
 	}
 	if ep.Protocol == "http" || ep.Protocol == "https" {
@@ -249,6 +251,10 @@ func endpoint(spec Spec) (*transport.Endpoint, Auth, error) {
 			auth.Username, auth.Password = ep.User, ep.Password
 		}
 		ep.User, ep.Password = "", ""
+	}
+	if user, pass, ok := strings.Cut(ep.User, ":"); ok && ep.Password == "" {
+		// scp-like user:pass@host:path comes back with both in User.
+		ep.User, ep.Password = user, pass
 	}
 	if ep.Password != "" {
 		if auth.Password == "" {

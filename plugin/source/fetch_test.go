@@ -233,3 +233,24 @@ func TestFetchKnownRevisionWritesNothing(t *testing.T) {
 		}
 	}
 }
+
+// Credentials written into a URL move into the Auth and out of the
+// endpoint that names the source in messages.
+func TestEndpointTakesCredentialsOut(t *testing.T) {
+	for _, tc := range []struct{ url, user, password, printed string }{
+		{"https://u:pa55w0rd@git.example/x.git", "u", "pa55w0rd", "https://git.example/x.git"},
+		{"deploy:pa55w0rd@git.example:org/x.git", "", "pa55w0rd", "ssh://deploy@git.example/org/x.git"},
+		{"ssh://git:pa55w0rd@git.example/x.git", "", "pa55w0rd", "ssh://git@git.example/x.git"},
+	} {
+		ep, auth, err := endpoint(Spec{URL: tc.url})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.url, err)
+		}
+		if got := ep.String(); got != tc.printed || strings.Contains(got, "pa55w0rd") {
+			t.Errorf("%s: endpoint %s, want %s", tc.url, got, tc.printed)
+		}
+		if auth.Password != tc.password || auth.Username != tc.user {
+			t.Errorf("%s: auth %q/%q, want %q/%q", tc.url, auth.Username, auth.Password, tc.user, tc.password)
+		}
+	}
+}
