@@ -106,8 +106,12 @@ func (f Function) Render(items []*yaml.RNode, cfg *Config) ([]*yaml.RNode, frame
 	opts.Charts = withItemValues(f.Charts, rest)
 	rendered := renderAll(reg, opts, rest, f.Parallelism)
 	var out []*yaml.RNode
+	owners := owners{}
 	for i, it := range rest {
 		if !oam.IsApplication(it) {
+			if r := owners.claim(it, it); r != nil {
+				results = append(results, r)
+			}
 			out = append(out, it)
 			continue
 		}
@@ -122,6 +126,11 @@ func (f Function) Render(items []*yaml.RNode, cfg *Config) ([]*yaml.RNode, frame
 		objs, err := toNodes(it, res.Objects)
 		if err != nil {
 			return items, append(results, itemResult(it, err))
+		}
+		for _, o := range objs {
+			if r := owners.claim(o, it); r != nil {
+				results = append(results, r)
+			}
 		}
 		out = append(out, objs...)
 		if cfg.Spec.KeepApplications {
