@@ -72,9 +72,13 @@ func (f *Filter) Filter(items []*yaml.RNode) ([]*yaml.RNode, error) {
 			f.Results = append(f.Results, result(it, framework.Error, err.Error()))
 			continue
 		}
-		comps, warns := pol.Apply(app.Components)
+		comps, warns, err := pol.Apply(app.Components)
 		for _, w := range warns {
 			f.Results = append(f.Results, result(it, framework.Warning, fmt.Sprintf("%s: %s", w.Field, w.Message)))
+		}
+		if err != nil {
+			f.Results = append(f.Results, result(it, framework.Error, fmt.Sprintf("ApplicationPatch %s: %v", f.Config.Metadata.Name, trimProps(err.Error()))))
+			continue
 		}
 		if err := write(it, comps); err != nil {
 			f.Results = append(f.Results, result(it, framework.Error, err.Error()))

@@ -15,7 +15,7 @@ func ExamplePolicy_Apply() {
 			"traits":     []any{map[string]any{"type": "scaler", "properties": map[string]any{"replicas": int64(5)}}},
 		}},
 	}, "spec.policies[0]")
-	comps, warns := pol.Apply([]oam.Component{
+	comps, warns, _ := pol.Apply([]oam.Component{
 		{Name: "api", Type: "webservice", Properties: map[string]any{"image": "api:1"}},
 		{Name: "api-canary", Type: "webservice", Properties: map[string]any{"image": "api:2"}},
 	})

@@ -1,6 +1,7 @@
 package override
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -152,9 +153,15 @@ func nameRegexp(name string) string { return strings.ReplaceAll(name, "*", ".*")
 // addable is KubeVela's test for "a patch name that may add a component".
 var addable = regexp.MustCompile("[a-z]([a-z-]{0,61}[a-z])?")
 
+// ErrNoComponent means a named patch matches no component and gives no
+// type, so the component it would add could not render.
+var ErrNoComponent = errors.New("matches no component")
+
 // Apply patches the components; it returns new components (the input is not
-// changed) and warnings about unanchored name matches.
-func (p *Policy) Apply(comps []oam.Component) ([]oam.Component, []Warning) {
+// changed) and warnings about unanchored name matches. A named patch that
+// matches nothing adds a component (as KubeVela does) when it gives a
+// type; without one it fails with ErrNoComponent naming the patch.
+func (p *Policy) Apply(comps []oam.Component) ([]oam.Component, []Warning, error) {
 	out := make([]oam.Component, len(comps))
 	for i := range comps {
 		out[i] = copyComponent(comps[i])
@@ -188,6 +195,14 @@ func (p *Policy) Apply(comps []oam.Component) ([]oam.Component, []Warning) {
 			out[i] = merge(out[i], patch)
 		}
 		if !matched && addable.MatchString(patch.Name) {
+			if patch.Type == "" {
+				names := make([]string, len(out))
+				for i, c := range out {
+					names[i] = c.Name
+				}
+				return nil, warns, fmt.Errorf("%s.name: override policy %q: %q %w (components: %s); give a type to add one",
+					patch.Field, p.Name, patch.Name, ErrNoComponent, strings.Join(names, ", "))
+			}
 			out = append(out, fromPatch(patch.Name, -1, patch))
 		}
 	}
@@ -204,7 +219,7 @@ func (p *Policy) Apply(comps []oam.Component) ([]oam.Component, []Warning) {
 		}
 		out = kept
 	}
-	return out, warns
+	return out, warns, nil
 }
 
 func fromPatch(name string, index int, patch Patch) oam.Component {

@@ -1,6 +1,8 @@
 package override_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -101,7 +103,10 @@ func TestApply(t *testing.T) {
 				t.Fatal(err)
 			}
 			input := comps()
-			got, warns := pol.Apply(input)
+			got, warns, err := pol.Apply(input)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if diff := cmp.Diff(tc.want, summarize(got)); diff != "" {
 				t.Errorf("components (-want +got):\n%s", diff)
 			}
@@ -112,6 +117,21 @@ func TestApply(t *testing.T) {
 				t.Errorf("input changed (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A named patch that matches nothing and gives no type would add a
+// component that cannot render: an error naming the patch and the name.
+func TestApplyNamesAPatchThatMatchesNothing(t *testing.T) {
+	pol, err := override.Parse("prod", map[string]any{"components": []any{
+		map[string]any{"name": "wbe", "properties": map[string]any{"image": "nginx:2"}}}}, "spec.policies[1]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = pol.Apply(comps())
+	if !errors.Is(err, override.ErrNoComponent) || !strings.Contains(err.Error(),
+		`spec.policies[1].properties.components[0].name: override policy "prod": "wbe" matches no component (components: `) {
+		t.Errorf("error %v", err)
 	}
 }
 

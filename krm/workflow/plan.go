@@ -305,9 +305,12 @@ func (b *builder) applyOverrides(comps []oam.Component, pols []oam.Policy) ([]oa
 			return nil, ferr("%v", err)
 		}
 		var ws []override.Warning
-		comps, ws = parsed.Apply(comps)
+		comps, ws, err = parsed.Apply(comps)
 		for _, w := range ws {
 			b.warn(Warning{Field: w.Field, Message: w.Message})
+		}
+		if err != nil {
+			return nil, ferr("%v", err)
 		}
 	}
 	return comps, nil
