@@ -21,6 +21,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
 	"github.com/oamgitops/kubectl-gitops/plugin/charts"
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // Options steer a build.
@@ -204,6 +205,69 @@ func applications(items []*yaml.RNode) []*yaml.RNode {
 	return apps
 }
 
+// yamlFiles lists the .yaml and .yml files under dir, sorted, through
+// symlinked directories too (each real directory once, so a symlink loop
+// ends); with a guard, a symlink that resolves outside the root fails.
+func yamlFiles(dir string, guard *confine) ([]string, error) {
+	var files []string
+	seen := map[string]bool{}
+	var walk func(path string) error
+	walk = func(path string) error {
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return err
+		}
+		if seen[real] {
+			return nil
+		}
+		seen[real] = true
+		entries, err := os.ReadDir(path)
+		if err != nil {
+			return err
+		}
+		// Real directories before symlinks: a directory reached both ways
+		// is read under its own path.
+		sort.SliceStable(entries, func(i, j int) bool {
+			return entries[i].Type()&fs.ModeSymlink == 0 && entries[j].Type()&fs.ModeSymlink != 0
+		})
+		for _, e := range entries {
+			p := filepath.Join(path, e.Name())
+			isDir := e.IsDir()
+			if e.Type()&fs.ModeSymlink != 0 {
+				if guard != nil {
+					if err := guard.check(p); err != nil {
+						return err
+					}
+				}
+				fi, err := os.Stat(p)
+				if err != nil {
+					rel, _ := filepath.Rel(dir, p)
+					return fmt.Errorf("%s: a symlink to nothing", filepath.ToSlash(rel))
+				}
+				isDir = fi.IsDir()
+			}
+			switch {
+			case isDir && strings.HasPrefix(e.Name(), "."):
+			case isDir:
+				if err := walk(p); err != nil {
+					return err
+				}
+			case strings.EqualFold(filepath.Ext(p), ".yaml") || strings.EqualFold(filepath.Ext(p), ".yml"):
+				files = append(files, p)
+			}
+		}
+		return nil
+	}
+	if err := walk(dir); err != nil {
+		if errors.Is(err, source.ErrOutsideRepository) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
 func hasKustomization(dir string) bool {
 	for _, name := range konfig.RecognizedKustomizationFileNames() {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
@@ -214,30 +278,14 @@ func hasKustomization(dir string) bool {
 }
 
 // readTree reads every YAML file under dir, in path order, skipping hidden
-// directories; items carry their path relative to dir. With a guard, a file
-// resolving outside its root is refused, not read.
+// directories and following symlinks (to files and directories alike);
+// items carry their path relative to dir. With a guard, a file or
+// directory resolving outside its root is refused, not read.
 func readTree(dir string, guard *confine) ([]*yaml.RNode, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != dir && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".yaml", ".yml":
-			files = append(files, path)
-		}
-		return nil
-	})
+	files, err := yamlFiles(dir, guard)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", dir, err)
+		return nil, err
 	}
-	sort.Strings(files)
 	var items []*yaml.RNode
 	for _, f := range files {
 		if guard != nil {

@@ -59,6 +59,21 @@ func TestDirRefusesPathsOutsideRoot(t *testing.T) {
 			symlinks: map[string]string{"repo/app/link.yaml": "../shared/cm.yaml"},
 			want:     []string{"a", "shared"},
 		},
+		"plain directory with a symlinked directory inside": {
+			files:    map[string]string{"repo/app/cm.yaml": configMap("a"), "repo/shared/one.yaml": configMap("one")},
+			symlinks: map[string]string{"repo/app/shared": "../shared"},
+			want:     []string{"a", "one"},
+		},
+		"plain directory with a symlink loop": {
+			files:    map[string]string{"repo/app/cm.yaml": configMap("a")},
+			symlinks: map[string]string{"repo/app/again": "."},
+			want:     []string{"a"},
+		},
+		"plain directory with a symlinked directory outside": {
+			files:    map[string]string{"repo/app/cm.yaml": configMap("a")},
+			symlinks: map[string]string{"repo/app/out": "../../outside"},
+			wantErr:  "path app/out leaves the repository through a symlink",
+		},
 		"base outside": {
 			files:   map[string]string{"repo/app/kustomization.yaml": "resources: [../../outside]\n"},
 			wantErr: "path ../outside leaves the repository",

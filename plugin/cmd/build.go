@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -26,6 +28,9 @@ type BuildOptions struct {
 	ClusterVersion string
 	DefinitionDirs []string
 	AllowExec      bool
+	// Root is the only tree the build reads (paths and symlinks that
+	// leave it are refused): default the Git work tree DIR is in, else DIR.
+	Root string
 }
 
 // NewCmdBuild builds `kubectl gitops build DIR`.
@@ -43,13 +48,35 @@ func NewCmdBuild(streams IOStreams) *cobra.Command {
 	cmd.Flags().StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default v1.34.0, or the kustomization's RenderApplications config)")
 	cmd.Flags().StringSliceVar(&o.DefinitionDirs, "definitions", nil, "directories of extra ComponentDefinition/TraitDefinition files (.cue or .yaml)")
 	cmd.Flags().BoolVar(&o.AllowExec, "allow-exec", false, allowExecUsage)
+	cmd.Flags().StringVar(&o.Root, "root", "", "the only directory the build may read, as sync reads only the checkout (default: the Git work tree DIR is in, else DIR)")
 	return cmd
 }
 
-// Complete fills the options from arguments.
+// Complete fills the options from arguments; the root defaults to the Git
+// work tree DIR is in, else DIR.
 func (o *BuildOptions) Complete(args []string) error {
 	o.Dir = args[0]
+	if o.Root == "" {
+		o.Root = workTree(o.Dir)
+	}
 	return nil
+}
+
+// workTree is the nearest directory at or above dir holding .git, else
+// dir itself.
+func workTree(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return abs
+		}
+	}
 }
 
 // Validate checks the options.
@@ -72,6 +99,7 @@ func (o *BuildOptions) Run(ctx context.Context) error {
 		return err
 	}
 	opts.AllowExec = o.AllowExec
+	opts.Root = o.Root
 	// Charts of helm components are fetched into the cache; without a
 	// cluster, valuesFrom objects come from the build and a secretRef
 	// cannot be read.
