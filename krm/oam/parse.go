@@ -63,6 +63,12 @@ func Parse(n *yaml.RNode) (*Application, error) {
 		return nil, app.fieldErrorf("metadata.name", "is required")
 	}
 	spec := p.object(obj, "spec")
+	if p.err == nil && spec == nil {
+		return nil, app.fieldErrorf("spec", "is required: an Application lists its components under spec.components")
+	}
+	if _, ok := spec["components"]; p.err == nil && !ok {
+		return nil, app.fieldErrorf("spec.components", "is required: an Application has at least one component")
+	}
 	for i, c := range p.list(spec, "spec", "components") {
 		app.Components = append(app.Components, p.component(c, i))
 	}

@@ -109,6 +109,10 @@ func (f Function) Render(items []*yaml.RNode, cfg *Config) ([]*yaml.RNode, frame
 	owners := owners{}
 	for i, it := range rest {
 		if !oam.IsApplication(it) {
+			if err := suspect(it); err != nil {
+				results = append(results, itemResult(it, err))
+				continue
+			}
 			if r := owners.claim(it, it); r != nil {
 				results = append(results, r)
 			}
