@@ -219,8 +219,11 @@ func errorResults(it *yaml.RNode, err error) []*framework.Result {
 	return out
 }
 
+// warningResult names the file, the Application and the field in the
+// message, as an error does.
 func warningResult(it *yaml.RNode, w Warning) *framework.Result {
-	r := &framework.Result{Message: w.Message, Severity: framework.Warning, ResourceRef: ref(it), File: fileOf(it)}
+	msg := (&oam.FieldError{Source: oam.SourceOf(it), Object: refOf(it), Field: w.Field, Err: errors.New(w.Message)}).Error()
+	r := &framework.Result{Message: msg, Severity: framework.Warning, ResourceRef: ref(it), File: fileOf(it)}
 	if w.Field != "" {
 		r.Field = &framework.Field{Path: w.Field}
 	}

@@ -3,6 +3,9 @@ package render
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/oamgitops/kubectl-gitops/krm/definition"
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
@@ -49,6 +52,9 @@ func (r *Renderer) renderPlan(app *oam.Application) (*Result, error) {
 	res := &Result{}
 	for _, w := range wwarns {
 		res.Warnings = append(res.Warnings, Warning{App: app, Field: w.Field, Message: w.Message})
+	}
+	if sel := r.opts.Select; !sel.IsZero() && len(plan.Selected()) == 0 {
+		res.Warnings = append(res.Warnings, Warning{App: app, Message: selectsNothing(sel, plan)})
 	}
 	var errs []error
 	refs := map[string][]order.ObjectRef{}
@@ -139,4 +145,36 @@ func place(o *Object, pl workflow.Placement, cluster string) {
 		labels[LabelCluster] = cluster
 		meta["labels"] = labels
 	}
+}
+
+// selectsNothing says that a selection (the function config's spec.step,
+// spec.topology, spec.cluster) left nothing of an Application, and what
+// there was to select.
+func selectsNothing(sel workflow.Selection, plan *workflow.Plan) string {
+	steps, clusters, topologies := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, u := range plan.Units {
+		if u.Step != "" {
+			steps[strings.SplitN(u.Step, "/", 2)[0]] = true
+		}
+		if u.Placement.Cluster != "" {
+			clusters[u.Placement.Cluster] = true
+		}
+		if u.Placement.Topology != "" {
+			topologies[u.Placement.Topology] = true
+		}
+	}
+	var parts []string
+	for _, f := range []struct{ field, value string }{{"step", sel.Step}, {"topology", sel.Topology}, {"cluster", sel.Cluster}} {
+		if f.value != "" {
+			parts = append(parts, fmt.Sprintf("spec.%s %q", f.field, f.value))
+		}
+	}
+	list := func(m map[string]bool) string {
+		if len(m) == 0 {
+			return "none"
+		}
+		return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
+	}
+	return fmt.Sprintf("the function config's %s selects nothing of this Application, which renders nothing (its steps: %s; topologies: %s; clusters: %s)",
+		strings.Join(parts, " and "), list(steps), list(topologies), list(clusters))
 }

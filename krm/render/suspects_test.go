@@ -54,3 +54,34 @@ func TestRenderRefusesNearApplications(t *testing.T) {
 		})
 	}
 }
+
+// A step or cluster the function config names that selects nothing of an
+// Application is a warning naming the file and the Application, with what
+// there was to select.
+func TestRenderWarnsOfSelectionsThatSelectNothing(t *testing.T) {
+	const in = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a, namespace: default, annotations: {config.kubernetes.io/path: a.yaml}}\n" +
+		"spec:\n  components:\n    - {name: web, type: webservice, properties: {image: nginx}}\n"
+	builtins, err := catalog.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for field, set := range map[string]func(*render.Config){
+		`spec.step "deploy-prdo"`: func(c *render.Config) { c.Spec.Step = "deploy-prdo" },
+		`spec.cluster "nope"`:     func(c *render.Config) { c.Spec.Cluster = "nope" },
+	} {
+		items, err := (&kio.ByteReader{Reader: strings.NewReader(in)}).Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := &render.Config{APIVersion: render.ConfigAPIVersion, Kind: render.ConfigKind}
+		set(cfg)
+		if err := cfg.Default(); err != nil {
+			t.Fatal(err)
+		}
+		_, results := render.Function{Builtins: builtins}.Render(items, cfg)
+		want := "a.yaml: Application default/a: the function config's " + field + " selects nothing of this Application"
+		if results.ExitCode() != 0 || len(results) != 1 || !strings.Contains(results[0].Message, want) || !strings.Contains(results[0].Message, "its steps: web") {
+			t.Errorf("%s: results %v, want one warning with %q", field, results, want)
+		}
+	}
+}
