@@ -55,7 +55,10 @@ func goldenDir(t *testing.T, name, sub, dir string) {
 		t.Fatal(err)
 	}
 	for _, f := range files {
-		if f.IsDir() || f.Name() == "README.md" {
+		// The Kptfile is the package's own (a Kptfile under .expected/
+		// would make it a subpackage kpt renders too), .krmignore keeps
+		// kpt out of .expected/.
+		if f.IsDir() || f.Name() == "README.md" || f.Name() == "Kptfile" || f.Name() == ".krmignore" {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(dir, f.Name()))

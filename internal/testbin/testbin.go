@@ -71,7 +71,9 @@ func CopyExample(t testing.TB, binDir, src string) string {
 		t.Fatal(err)
 	}
 	dst := filepath.Join(root, rel)
-	CopyTree(t, src, dst)
+	// As a checkout has it, .expected/ included: the commands run as the
+	// README says must cope with it (kpt reads every file not in .krmignore).
+	copyTree(t, src, dst, false)
 	return dst
 }
 
@@ -97,7 +99,9 @@ func repoPath(dir string) (string, error) {
 // CopyTree copies the files under src to dst, leaving out directories named
 // .expected (an example's golden files). Directories get mode 0755 and
 // files 0644.
-func CopyTree(t testing.TB, src, dst string) {
+func CopyTree(t testing.TB, src, dst string) { copyTree(t, src, dst, true) }
+
+func copyTree(t testing.TB, src, dst string, skipExpected bool) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -108,7 +112,7 @@ func CopyTree(t testing.TB, src, dst string) {
 			return err
 		}
 		if d.IsDir() {
-			if d.Name() == ".expected" {
+			if skipExpected && d.Name() == ".expected" {
 				return filepath.SkipDir
 			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
@@ -130,6 +134,9 @@ func ReadTree(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() == ".expected" {
+			return filepath.SkipDir // the goldens are not the example's files
+		}
 		if err != nil || d.IsDir() {
 			return err
 		}
