@@ -21,7 +21,7 @@ BINARIES := $(addprefix $(BIN)/,$(FUNCTIONS)) $(BIN)/kubectl-gitops $(BIN)/kubec
 # The version the binaries report and the image is tagged with.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: image image-push all build test unit reference catalog-docs check-catalog-docs tools ssh-server bench demo clean cluster-binaries cluster-up cluster-down
+.PHONY: image image-push all build test fuzz unit reference catalog-docs check-catalog-docs tools ssh-server bench demo clean cluster-binaries cluster-up cluster-down
 
 all: build
 
@@ -57,15 +57,29 @@ $(HELM):
 	mv $(TOOLS_BIN)/helm $@
 
 # Every test: unit and golden tests, the catalog README check, the tests that
-# run the built binaries through kustomize and kpt, and the reference renders.
+# run the built binaries through kustomize and kpt, the reference renders,
+# and each fuzz target for FUZZTIME.
 test: build tools check-catalog-docs cluster-binaries
 	KUSTOMIZE=$(KUSTOMIZE) HELM=$(HELM) BIN=$(BIN) $(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory fuzz
 	@if [ -d $(REFERENCE)/render ]; then \
 		bash $(REFERENCE)/render/run-all.sh '$(BIN)/render-application' ; \
 	else echo "reference renders not found at $(REFERENCE); skipped"; fi
 	@if [ -d $(REFERENCE)/imagepolicy ]; then \
 		bash $(REFERENCE)/imagepolicy/run-select.sh '$(BIN)/kubectl-gitops' ; \
 	else echo "reference image policy cases not found at $(REFERENCE); skipped"; fi
+
+# The fuzz targets, FUZZTIME each (a crash is written under the package's
+# testdata/fuzz and then runs with every go test as a regression case).
+FUZZTIME ?= 5s
+FUZZ_TARGETS = krm/oam:FuzzParse krm/oam:FuzzReadStreamNeverQuotes krm/setters:FuzzSetBytes \
+	krm/imagepolicy:FuzzExtract krm/fnconfig:FuzzLoad
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) ./$$pkg >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime 1x ./$$pkg; exit 1; }; \
+	done
 
 catalog-docs:
 	$(GO) run ./catalog/docgen > catalog/README.md

@@ -1,6 +1,7 @@
 package oam_test
 
 import (
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -22,6 +23,22 @@ func FuzzParse(f *testing.F) {
 		app, err := oam.Parse(n)
 		if err == nil && app.Name == "" {
 			t.Fatalf("accepted an Application without a name: %q", doc)
+		}
+	})
+}
+
+// FuzzReadStreamNeverQuotes: whatever a file holds, an error reading it
+// never repeats its text.
+func FuzzReadStreamNeverQuotes(f *testing.F) {
+	f.Add("- a\n- b\n")
+	f.Add("a: [b\n")
+	f.Add("apiVersion: v1\nkind: ConfigMap\n---\nplain\n")
+	f.Fuzz(func(t *testing.T, doc string) {
+		const secret = "zq9-S3CRET-9qz"
+		data := doc + "\n" + secret + "\n"
+		_, err := oam.ReadStream("f.yaml", []byte(data), nil)
+		if err != nil && strings.Contains(err.Error(), secret) {
+			t.Fatalf("the error quotes the file: %v", err)
 		}
 	})
 }
