@@ -2,10 +2,10 @@ package render
 
 import (
 	"fmt"
-	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/oamgitops/kubectl-gitops/krm/definition"
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
 )
 
@@ -39,31 +39,6 @@ func suspect(it *yaml.RNode) error {
 	return nil
 }
 
-// nearly says whether a is b but for case or at most two edits.
-func nearly(a, b string) bool {
-	if strings.EqualFold(a, b) {
-		return true
-	}
-	return distance(strings.ToLower(a), strings.ToLower(b)) <= 2
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}
+// nearly says whether kind is a likely typo of want ("Aplication",
+// "application"), by the definitions' "did you mean" rule.
+func nearly(kind, want string) bool { return definition.Nearest(kind, []string{want}) == want }
