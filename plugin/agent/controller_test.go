@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -361,4 +362,25 @@ func TestControllerConcurrency(t *testing.T) {
 			f.eventually("both Ready", func() string { return f.readyIs("team/x", "True")() + f.readyIs("team/y", "True")() })
 		})
 	}
+}
+
+// A branch force-pushed to an older history converges: the next pull
+// syncs the older commit again, and the Application reports it.
+func TestControllerFollowsAForcePushToOlderHistory(t *testing.T) {
+	f := newFixture(t, 2)
+	f.c.SetApplication(f.app("infra", 1, "a"))
+	f.eventually("the first commit synced", f.syncedAt("infra/a", f.revs[0]))
+	rev2 := f.commit("2")
+	f.advance(time.Minute)
+	f.eventually("the second commit synced", f.syncedAt("infra/a", f.revs[0], rev2))
+	f.eventually("Ready at the second", f.readyIs("team/infra", "True: Applied revision: "+rev2))
+
+	first := strings.TrimPrefix(f.revs[0], "main@sha1:")
+	if out, err := exec.Command("git", "-C", f.repo.Work, "reset", "--hard", "--quiet", first).CombinedOutput(); err != nil {
+		t.Fatalf("git reset: %v\n%s", err, out)
+	}
+	f.repo.MustPush(t) // forced
+	f.advance(time.Minute)
+	f.eventually("the older commit synced again", f.syncedAt("infra/a", f.revs[0], rev2, f.revs[0]))
+	f.eventually("Ready at the older revision", f.readyIs("team/infra", "True: Applied revision: "+f.revs[0]))
 }
