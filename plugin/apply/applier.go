@@ -231,6 +231,9 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 		}
 	}
 	if opts.Prune {
+		if err := a.checkVersion(ctx, set); err != nil {
+			return changes, err
+		}
 		kept, err := a.prune(ctx, set, previous, changes, opts)
 		if err != nil {
 			return changes, err

@@ -43,6 +43,12 @@
 // other object goes through ssa's dry-run drift detection and is applied only
 // when the dry-run result differs from the live object.
 //
+// Two applies of one source at once (a CI sync racing the agent) cannot
+// both prune: each reads the parent's resourceVersion before its parent
+// writes and before it prunes, and one that finds the parent written by
+// another stops with ErrConcurrentSync, pruning and recording nothing.
+// These are reads: an apply with nothing to change still writes nothing.
+//
 // Diff is Apply's dry run: for the same objects and options it says what
 // Apply would create, configure and prune (the stale members found as
 // prune finds them), as unified diffs with Secret values masked, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -41,6 +43,9 @@ type applySet struct {
 	tooling    string
 	groupKinds map[schema.GroupKind]bool
 	namespaces map[string]bool
+	// version is the parent's resourceVersion as this apply last saw it
+	// (read, or after its own write); "" while there is no parent.
+	version string
 }
 
 // previousSet is what the parent recorded before this apply.
@@ -87,6 +92,7 @@ func (a *Applier) readParent(ctx context.Context, s *applySet) (previousSet, err
 		return prev, fmt.Errorf("inventory %s: %w", s.parentName(), err)
 	}
 	prev.exists = true
+	s.version = live.GetResourceVersion()
 	if id := live.GetLabels()[ApplySetIDLabel]; id != s.id {
 		return prev, fmt.Errorf("inventory %s: label %s is %q, want %q: it is not the parent of this source's ApplySet", s.parentName(), ApplySetIDLabel, id, s.id)
 	}
@@ -140,10 +146,60 @@ func (a *Applier) writeParent(ctx context.Context, s *applySet, prev previousSet
 		return fmt.Errorf("inventory %s: %w", s.parentName(), err)
 	}
 	parent.SetAnnotations(anns)
+	if err := a.checkVersion(ctx, s); err != nil {
+		return err
+	}
 	if _, err := a.applyObjects(ctx, []*unstructured.Unstructured{parent}); err != nil {
 		return fmt.Errorf("inventory %s: %w", s.parentName(), err)
 	}
+	v, err := a.parentVersion(ctx, s)
+	if err != nil {
+		return err
+	}
+	s.version = v
 	return nil
+}
+
+// ErrConcurrentSync means another apply of the same source (a CI sync
+// racing the agent) wrote its inventory while this one ran: this one stops
+// before it prunes or records anything, so neither deletes what the other
+// applied nor records a revision it did not apply.
+var ErrConcurrentSync = errors.New("another sync of this source wrote its inventory meanwhile")
+
+// checkVersion fails with ErrConcurrentSync when the parent is no longer
+// as this apply last saw it. It reads, never writes: an apply with nothing
+// to change sends no request that writes.
+func (a *Applier) checkVersion(ctx context.Context, s *applySet) error {
+	v, err := a.parentVersion(ctx, s)
+	if err != nil {
+		return err
+	}
+	if v != s.version {
+		return fmt.Errorf("inventory %s: %w (resourceVersion %s, this sync saw %s); nothing more of this sync is applied or pruned, run it again",
+			s.parentName(), ErrConcurrentSync, v, orNone(s.version))
+	}
+	return nil
+}
+
+// parentVersion is the parent's resourceVersion; "" when it is absent.
+func (a *Applier) parentVersion(ctx context.Context, s *applySet) (string, error) {
+	live := &metav1.PartialObjectMetadata{}
+	live.APIVersion, live.Kind = "v1", s.parent.Kind
+	err := a.client.Get(ctx, client.ObjectKey{Namespace: s.parent.Namespace, Name: s.parent.Name}, live)
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("inventory %s: %w", s.parentName(), err)
+	}
+	return live.GetResourceVersion(), nil
+}
+
+func orNone(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return v
 }
 
 func (s *applySet) parentName() string {
