@@ -21,6 +21,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
 	"github.com/oamgitops/kubectl-gitops/plugin/charts"
+	"github.com/oamgitops/kubectl-gitops/plugin/decrypt"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
@@ -51,6 +52,10 @@ type Options struct {
 	// fetches what a render missed, and renders again. Default nil: helm
 	// components fail to render, and Render.Charts is used as it is.
 	Charts *charts.Provider
+	// Decrypter opens the SOPS-encrypted files the build reads, in memory
+	// (the caller masks what it decrypted with it). Default nil: an
+	// encrypted file fails the build with decrypt.ErrNoKeys.
+	Decrypter *decrypt.Decrypter
 }
 
 // Result is what a build produced.
@@ -120,6 +125,12 @@ func buildOnce(ctx context.Context, dir string, opts Options) (*Result, error) {
 		}
 		fsys = &confinedFS{FileSystem: fsys, c: guard}
 	}
+	base := opts.Root
+	if base == "" {
+		base, _ = filepath.Abs(dir)
+	}
+	dfs := &decryptingFS{FileSystem: fsys, d: opts.Decrypter, base: base}
+	fsys = dfs
 	res := &Result{}
 	var items []*yaml.RNode
 	rendered := false
@@ -138,6 +149,9 @@ func buildOnce(ctx context.Context, dir string, opts Options) (*Result, error) {
 			// kustomize's own message buries the refusal; say only that.
 			return nil, fmt.Errorf("kustomize build %s: %w", dir, guard.firstRefusal())
 		}
+		if err := dfs.firstError(); err != nil {
+			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+		}
 		if err != nil && !opts.AllowExec && len(stripper.foreign) > 0 {
 			return nil, fmt.Errorf("kustomize build %s: %s: %w", dir, strings.Join(stripper.foreign, ", "), ErrExecNotAllowed)
 		}
@@ -154,7 +168,7 @@ func buildOnce(ctx context.Context, dir string, opts Options) (*Result, error) {
 			}
 			rendered = rendered || cfg.GetKind() == render.ConfigKind
 		}
-	} else if items, err = readTree(dir, guard); err != nil {
+	} else if items, err = readTree(dir, guard, dfs); err != nil {
 		return nil, err
 	}
 	if !rendered {
@@ -280,8 +294,9 @@ func hasKustomization(dir string) bool {
 // readTree reads every YAML file under dir, in path order, skipping hidden
 // directories and following symlinks (to files and directories alike);
 // items carry their path relative to dir. With a guard, a file or
-// directory resolving outside its root is refused, not read.
-func readTree(dir string, guard *confine) ([]*yaml.RNode, error) {
+// directory resolving outside its root is refused, not read. SOPS files
+// are read decrypted.
+func readTree(dir string, guard *confine, fsys *decryptingFS) ([]*yaml.RNode, error) {
 	files, err := yamlFiles(dir, guard)
 	if err != nil {
 		return nil, err
@@ -293,8 +308,11 @@ func readTree(dir string, guard *confine) ([]*yaml.RNode, error) {
 				return nil, err
 			}
 		}
-		data, err := os.ReadFile(f)
+		data, err := fsys.ReadFile(f)
 		if err != nil {
+			if derr := fsys.firstError(); derr != nil {
+				return nil, derr // names the file already
+			}
 			return nil, fmt.Errorf("reading %s: %w", f, err)
 		}
 		rel, _ := filepath.Rel(dir, f)

@@ -125,8 +125,9 @@ func (s *Syncer) Diff(ctx context.Context, b *Built) ([]apply.ObjectDiff, error)
 	diffs, err := a.Diff(ctx, b.Objects, s.applyOptions(b))
 	for i := range diffs {
 		diffs[i].Source = b.Source.Name
+		diffs[i].Diff = b.Decrypter.Redact(diffs[i].Diff) // Secrets are masked; a value elsewhere is too
 	}
-	return diffs, err
+	return diffs, b.Decrypter.RedactError(err)
 }
 
 // Sync applies b. The result lists what was done also when it fails.
@@ -164,6 +165,8 @@ func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
 				err = fmt.Errorf("%s: %w", f, rejected) // the object's file, in place of the wave
 			}
 		}
+		// The API server may quote a value it rejects: never a decrypted one.
+		err = b.Decrypter.RedactError(err)
 		res.Error = err.Error()
 		return res, err
 	}

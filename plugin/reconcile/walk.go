@@ -16,6 +16,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/krm/definition"
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
+	"github.com/oamgitops/kubectl-gitops/plugin/decrypt"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
@@ -40,6 +41,9 @@ type Built struct {
 	// root. Its inventory is recorded in this one's, so `delete` finds
 	// nested sources from the cluster alone.
 	Parent *source.Declaration
+	// Decrypter opened the source's SOPS files; messages about its objects
+	// go through its RedactError. Nil when the walker decrypts nothing.
+	Decrypter *decrypt.Decrypter
 }
 
 // Walker fetches and builds sources and their nested sources.
@@ -52,6 +56,10 @@ type Walker struct {
 	Fetch source.Options
 	// Credentials reads a source's credentials. Nil means none.
 	Credentials source.CredentialsFunc
+	// Decryption gives the decrypter of a source's SOPS files (its
+	// decryption Secret's keys, or the terminal's). Nil: encrypted files
+	// fail the build with decrypt.ErrNoKeys.
+	Decryption func(context.Context, source.Declaration) (*decrypt.Decrypter, error)
 	// Progress receives one line per step. Nil discards them.
 	Progress io.Writer
 	// NoCrossNamespaceRefs refuses a nested source in another namespace
@@ -149,6 +157,11 @@ func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*
 	var defs *definition.Registry
 	bopts := w.Build
 	bopts.Root = co.Dir // nothing outside the checkout is read
+	if w.Decryption != nil {
+		if bopts.Decrypter, err = w.Decryption(ctx, s); err != nil {
+			return nil, nil, fmt.Errorf("%s: decryption: %w", s, err)
+		}
+	}
 	bopts.Render.Used = func(r *definition.Registry) {
 		if defs == nil {
 			defs = definition.NewRegistry()
@@ -156,6 +169,7 @@ func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*
 		defs.Add(r.All()...)
 	}
 	res, err := build.Dir(ctx, dir, bopts)
+	err = bopts.Decrypter.RedactError(err)
 	if res != nil {
 		for _, r := range res.Results {
 			if r.Severity != framework.Error {
@@ -201,7 +215,11 @@ func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*
 		apps = append(apps, app)
 	}
 	w.progress("%s: rendered %d objects", s.Name, len(objects))
-	return &Built{Source: s, Revision: co.Revision, Objects: objects, Files: files, Applications: apps, Definitions: defs}, nested, nil
+	if n := bopts.Decrypter.Files(); n > 0 {
+		w.progress("%s: decrypted %d SOPS file(s) in memory", s.Name, n)
+	}
+	return &Built{Source: s, Revision: co.Revision, Objects: objects, Files: files, Applications: apps, Definitions: defs,
+		Decrypter: bopts.Decrypter}, nested, nil
 }
 
 func displayPath(p string) string {

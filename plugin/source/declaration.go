@@ -43,6 +43,10 @@ type Declaration struct {
 	// impersonates system:serviceaccount:<namespace>:<name>), as Flux's
 	// Kustomization spec.serviceAccountName.
 	ServiceAccountName string
+	// DecryptionSecret, when set, names the Secret of the source's
+	// namespace whose .agekey entries decrypt its SOPS files, as Flux's
+	// Kustomization spec.decryption.secretRef (provider sops).
+	DecryptionSecret string
 	// Prune deletes what left the source. Default (from Applications) true.
 	Prune bool
 	// App and Component name the Application component that declares
@@ -192,6 +196,9 @@ func fromComponent(app *oam.Application, c oam.Component, ns string) (Declaratio
 	if n := s.ServiceAccountName; n != "" && !dnsLabel.MatchString(n) {
 		return s, fail(".serviceAccountName", "%q is not a ServiceAccount name (lower-case letters, digits and '-', at most 63)", n)
 	}
+	if s.DecryptionSecret, err = decryption(p["decryption"], fail); err != nil {
+		return s, err
+	}
 	interval, err := str(p, "pullInterval", ".pullInterval")
 	if err != nil {
 		return s, err
@@ -224,6 +231,55 @@ func fromComponent(app *oam.Application, c oam.Component, ns string) (Declaratio
 	}
 	return s, nil
 }
+
+// decryption reads a component's `decryption: {provider: sops, secretRef:
+// {name: N}}` (Flux's format) and returns N. Absent gives "".
+func decryption(v any, fail func(f, format string, args ...any) error) (string, error) {
+	if v == nil {
+		return "", nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return "", fail(".decryption", "expected object, got %s", oam.TypeName(v))
+	}
+	for k := range m {
+		if k != "provider" && k != "secretRef" {
+			return "", fail(".decryption."+k, "unknown field (provider and secretRef are)")
+		}
+	}
+	if p, _ := m["provider"].(string); p != "sops" {
+		return "", fail(".decryption.provider", "%s is not a provider; the one supported is sops", describe(m["provider"]))
+	}
+	ref, ok := m["secretRef"].(map[string]any)
+	if !ok {
+		return "", fail(".decryption.secretRef", "expected {name: SECRET} naming a Secret of age keys (*.agekey) in the Application's namespace")
+	}
+	name, _ := ref["name"].(string)
+	if !dnsSubdomain.MatchString(name) {
+		return "", fail(".decryption.secretRef.name", "%s is not a Secret name", describe(ref["name"]))
+	}
+	for k := range ref {
+		if k != "name" {
+			return "", fail(".decryption.secretRef."+k, "unknown field: the Secret must be in the Application's namespace, so only name is allowed")
+		}
+	}
+	return name, nil
+}
+
+// describe shows a value in a message: a string quoted, else its type.
+func describe(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "nothing"
+	case string:
+		return fmt.Sprintf("%q", t)
+	default:
+		return "a " + oam.TypeName(v)
+	}
+}
+
+// dnsSubdomain is what a Secret name may be (RFC 1123 subdomain).
+var dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
 func originOf(app *oam.Application, c oam.Component) string {
 	o := "Application " + app.Namespace + "/" + app.Name + ": " + c.Field()

@@ -88,6 +88,48 @@ spec:
 `,
 			wantErr: `spec.components[0].properties.serviceAccountName: "system:admin" is not a ServiceAccount name`,
 		},
+		"sops decryption": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: team-a}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {url: "http://h/r.git", path: apps, decryption: {provider: sops, secretRef: {name: sops-age}}}}
+`,
+			want: []Declaration{{Name: "a/src", Namespace: "team-a", URL: "http://h/r.git", Path: "apps", Prune: true,
+				DecryptionSecret: "sops-age", App: "a", Component: "src",
+				Origin: "clusters/x.yaml: Application team-a/a: spec.components[0]"}},
+		},
+		"decryption by another provider": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: ns}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {url: "http://h/r.git", decryption: {provider: vault, secretRef: {name: k}}}}
+`,
+			wantErr: `spec.components[0].properties.decryption.provider: "vault" is not a provider; the one supported is sops`,
+		},
+		"decryption Secret in another namespace": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: ns}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {url: "http://h/r.git", decryption: {provider: sops, secretRef: {name: k, namespace: team-b}}}}
+`,
+			wantErr: `spec.components[0].properties.decryption.secretRef.namespace: unknown field: the Secret must be in the Application's namespace`,
+		},
+		"decryption without a Secret": {
+			in: `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: a, namespace: ns}
+spec:
+  components:
+    - {name: src, type: kustomize, properties: {url: "http://h/r.git", decryption: {provider: sops}}}
+`,
+			wantErr: `spec.components[0].properties.decryption.secretRef: expected {name: SECRET}`,
+		},
 		"bad pullInterval": {
 			in: `apiVersion: core.oam.dev/v1beta1
 kind: Application
