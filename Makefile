@@ -13,6 +13,13 @@ KUSTOMIZE := $(TOOLS_BIN)/kustomize-$(KUSTOMIZE_VERSION)
 # The helm CLI of the SDK version in go.mod: krm/helm's output is checked against `helm template`.
 HELM_VERSION := v3.21.4
 HELM := $(TOOLS_BIN)/helm-$(HELM_VERSION)
+# The sops and age-keygen CLIs of the library versions in go.mod: the SOPS tests and the demo
+# encrypt with them as a user would. SOPS_DISABLE_VERSION_CHECK keeps sops from asking GitHub.
+SOPS_VERSION := v3.13.3
+SOPS := $(TOOLS_BIN)/sops-$(SOPS_VERSION)
+AGE_VERSION := v1.3.1
+AGE_KEYGEN := $(TOOLS_BIN)/age-keygen-$(AGE_VERSION)
+export SOPS_DISABLE_VERSION_CHECK := 1
 REFERENCE := $(CURDIR)/../shared/reference
 
 FUNCTIONS := render-application patch-application set-image
@@ -39,7 +46,7 @@ $(BIN)/kubectl_complete-gitops: plugin/kubectl_complete-gitops
 
 FORCE:
 
-tools: $(KUSTOMIZE) $(HELM) ssh-server
+tools: $(KUSTOMIZE) $(HELM) $(SOPS) $(AGE_KEYGEN) ssh-server
 
 # OpenSSH's daemon for test/sshserver, the SSH Git server of the tests (Debian's openssh-server).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -56,11 +63,21 @@ $(HELM):
 	GOBIN=$(TOOLS_BIN) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 	mv $(TOOLS_BIN)/helm $@
 
+$(SOPS):
+	mkdir -p $(TOOLS_BIN)
+	GOBIN=$(TOOLS_BIN) $(GO) install github.com/getsops/sops/v3/cmd/sops@$(SOPS_VERSION)
+	mv $(TOOLS_BIN)/sops $@
+
+$(AGE_KEYGEN):
+	mkdir -p $(TOOLS_BIN)
+	GOBIN=$(TOOLS_BIN) $(GO) install filippo.io/age/cmd/age-keygen@$(AGE_VERSION)
+	mv $(TOOLS_BIN)/age-keygen $@
+
 # Every test: unit and golden tests, the catalog README check, the tests that
 # run the built binaries through kustomize and kpt, the reference renders,
 # and each fuzz target for FUZZTIME.
 test: build tools check-catalog-docs cluster-binaries
-	KUSTOMIZE=$(KUSTOMIZE) HELM=$(HELM) BIN=$(BIN) $(GO) test -count=1 ./...
+	KUSTOMIZE=$(KUSTOMIZE) HELM=$(HELM) SOPS=$(SOPS) AGE_KEYGEN=$(AGE_KEYGEN) BIN=$(BIN) $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
 	@if [ -d $(REFERENCE)/render ]; then \
 		bash $(REFERENCE)/render/run-all.sh '$(BIN)/render-application' ; \
@@ -105,8 +122,8 @@ cluster-up:
 cluster-down:
 	@$(GO) run ./hack/cluster down
 
-demo: build cluster-binaries
-	bash hack/demo.sh
+demo: build cluster-binaries $(SOPS) $(AGE_KEYGEN)
+	SOPS=$(SOPS) AGE_KEYGEN=$(AGE_KEYGEN) bash hack/demo.sh
 
 # The agent's image, linux/amd64 and linux/arm64, as an OCI layout in bin/image
 # (no Docker: go-containerregistry). Reproducible: the same commit gives the same digest.

@@ -95,23 +95,23 @@ func run(bin string) error {
 	}
 	fmt.Println("config repo:", srv.URL("config"), "(clone:", repo.Work+")")
 
-	step("creating git-secret and mysql-secret, as the seed asks")
-	for _, s := range []*corev1.Secret{
-		{ObjectMeta: metav1.ObjectMeta{Name: "git-secret", Namespace: "default"},
-			StringData: map[string]string{"username": demoUser, "password": password}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "mysql-secret", Namespace: "default"},
-			StringData: map[string]string{"ROOT_PASSWORD": "demo-root-password"}},
-	} {
-		if _, err := c.Client.CoreV1().Secrets("default").Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			return err
-		}
+	step("creating git-secret, as the seed asks")
+	gitSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git-secret", Namespace: "default"},
+		StringData: map[string]string{"username": demoUser, "password": password}}
+	if _, err := c.Client.CoreV1().Secrets("default").Create(ctx, gitSecret, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	step("mysql-secret is not created by hand: it goes into Git encrypted with sops (age), its key into the cluster")
+	keyFile, err := sealMySQLSecret(ctx, c, repo)
+	if err != nil {
+		return err
 	}
 
 	k := kubectl{bin: c.Binaries.Kubectl, kubeconfig: c.Kubeconfig}
 	g := gitops{bin: bin, kubeconfig: c.Kubeconfig, dir: repo.Work, cache: filepath.Join(c.Dir, "git-cache")}
 
-	step("kubectl gitops build infrastructure   (the operator's Helm chart is fetched into the cache, rendered client-side)")
-	if err := g.build("infrastructure"); err != nil {
+	step("kubectl gitops build infrastructure   (the operator's Helm chart is fetched into the cache, rendered client-side; SOPS_AGE_KEY_FILE decrypts mysql-secret, printed masked)")
+	if err := g.build("infrastructure", "SOPS_AGE_KEY_FILE="+keyFile); err != nil {
 		return err
 	}
 
@@ -124,6 +124,7 @@ func run(bin string) error {
 		return err
 	}
 	k.run("get", "deployments,services,ingresses,mysqlclusters", "-n", "default")
+	k.run("get", "secret", "mysql-secret", "-n", "default") // decrypted in memory, applied; Git holds ciphertext
 
 	step("kubectl gitops ls   (what runs, like vela ls: the two sources with their revision, then the apps)")
 	if err := g.run("ls"); err != nil {
@@ -275,13 +276,13 @@ func (g gitops) run(args ...string) error {
 	return cmd.Run()
 }
 
-// build runs `kubectl gitops build dir` in the clone and prints the kind
-// and name of each object.
-func (g gitops) build(dir string) error {
-	fmt.Printf("$ kubectl gitops build %s\n", dir)
+// build runs `kubectl gitops build dir` in the clone, with env added to
+// its environment, and prints the kind and name of each object.
+func (g gitops) build(dir string, env ...string) error {
+	fmt.Printf("$ %skubectl gitops build %s\n", strings.Join(append(env, ""), " "), dir)
 	cmd := exec.Command(g.bin, "build", dir)
 	cmd.Dir = g.dir
-	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+g.cache)
+	cmd.Env = append(append(os.Environ(), "XDG_CACHE_HOME="+g.cache), env...)
 	cmd.Stderr = os.Stdout
 	out, err := cmd.Output()
 	if err != nil {

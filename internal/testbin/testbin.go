@@ -233,6 +233,30 @@ func Kustomize(t testing.TB) string {
 		"`make test` passes it as $KUSTOMIZE), or put kustomize on PATH")
 }
 
+// Sops returns the sops CLI to encrypt with as a user would: $SOPS if
+// set, else sops on PATH. Run it with SopsEnv: without it, sops asks
+// GitHub for its latest version.
+func Sops(t testing.TB) string {
+	t.Helper()
+	if s := os.Getenv("SOPS"); s != "" {
+		return s
+	}
+	return Tool(t, "sops", "run `make tools` (it installs sops into the user cache dir; `make test` passes it as $SOPS)")
+}
+
+// SopsEnv is the environment sops runs with in tests: no version check
+// (no packet leaves the machine).
+const SopsEnv = "SOPS_DISABLE_VERSION_CHECK=1"
+
+// AgeKeygen returns age-keygen: $AGE_KEYGEN if set, else age-keygen on PATH.
+func AgeKeygen(t testing.TB) string {
+	t.Helper()
+	if s := os.Getenv("AGE_KEYGEN"); s != "" {
+		return s
+	}
+	return Tool(t, "age-keygen", "run `make tools` (it installs age-keygen into the user cache dir; `make test` passes it as $AGE_KEYGEN)")
+}
+
 // Kpt returns kpt on PATH, or fails the test.
 func Kpt(t testing.TB) string {
 	t.Helper()

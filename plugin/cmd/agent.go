@@ -53,6 +53,7 @@ type AgentOptions struct {
 // NewCmdAgent builds `kubectl gitops agent`.
 func NewCmdAgent(streams IOStreams) *cobra.Command {
 	o := &AgentOptions{SourceOptions: newSourceOptions(streams)}
+	o.terminal = false // a tenant's source never decrypts with the agent's own keys
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Pull mode in the cluster: a controller keeping the cluster in step with its Applications' sources",

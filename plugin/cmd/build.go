@@ -19,6 +19,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/krm/setters"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/charts"
+	"github.com/oamgitops/kubectl-gitops/plugin/decrypt"
 )
 
 // BuildOptions renders a directory offline.
@@ -40,7 +41,9 @@ func NewCmdBuild(streams IOStreams) *cobra.Command {
 		Use:   "build DIR",
 		Short: "Print the objects a directory renders to, without touching a cluster",
 		Long: "Builds DIR with kustomize when it has a kustomization, else every YAML file under it,\n" +
-			"and expands each OAM Application into Kubernetes objects. Nothing touches a cluster.",
+			"and expands each OAM Application into Kubernetes objects. Nothing touches a cluster. SOPS-encrypted\n" +
+			"files are decrypted in memory with the age keys of SOPS_AGE_KEY_FILE (or SOPS_AGE_KEY); their values\n" +
+			"are printed as ***.",
 		Example: "  kubectl gitops build ./apps\n  kubectl gitops build ./clusters/production --cluster-version v1.33",
 		Args:    cobra.ExactArgs(1),
 		RunE:    runE(o),
@@ -106,17 +109,27 @@ func (o *BuildOptions) Run(ctx context.Context) error {
 	if opts.Charts, err = charts.New(charts.Options{AllowNetwork: true, Progress: o.ErrOut}); err != nil {
 		return err
 	}
+	// SOPS files decrypt with the keys the user's sops CLI has; what is
+	// printed shows none of their values.
+	if opts.Decrypter, err = terminalDecrypter(os.Getenv); err != nil {
+		return err
+	}
+	d := opts.Decrypter
 	res, err := build.Dir(ctx, o.Dir, opts)
 	if res != nil {
 		for _, r := range res.Results {
-			fmt.Fprintf(o.ErrOut, "%s: %s\n", r.Severity, strings.TrimSpace(r.Message))
+			fmt.Fprintf(o.ErrOut, "%s: %s\n", r.Severity, d.Redact(strings.TrimSpace(r.Message)))
 		}
 	}
 	if errors.Is(err, build.ErrRender) {
 		return fmt.Errorf("%s: %d Application error(s); nothing printed", o.Dir, countErrors(res))
 	}
 	if err != nil {
-		return err
+		return d.RedactError(err)
+	}
+	if n := d.MaskObjects(res.Objects); n > 0 {
+		fmt.Fprintf(o.ErrOut, "%d value(s) decrypted from %d SOPS file(s) are printed as %s; sync applies them\n",
+			n, d.Files(), decrypt.Mask)
 	}
 	w := kio.ByteWriter{Writer: o.Out, ClearAnnotations: []string{
 		kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation,

@@ -37,6 +37,8 @@ type imageSeed struct {
 	image string
 	// gitURL is the config repo's URL on the Git server.
 	gitURL string
+	// sealed is set by addInfra: mysql-secret is in Git, SOPS-encrypted.
+	sealed bool
 }
 
 // newImageSeed builds the fixture; edit changes the seed files' text
@@ -69,9 +71,10 @@ func newImageSeed(t *testing.T, edit func(name, text string) string) *imageSeed 
 }
 
 // addInfra commits the seed's infrastructure for namespace ns:
-// clusters/infra.yaml pointing at the config repo and the MySQL
-// operator's chart in a Helm repository of the test.
-func (s *imageSeed) addInfra(t *testing.T, ns string) {
+// clusters/infra.yaml pointing at the config repo, the MySQL operator's
+// chart in a Helm repository of the test, and mysql-secret encrypted with
+// sops, its age key in the Secret sops-age of ns.
+func (s *imageSeed) addInfra(ctx context.Context, t *testing.T, ns string) {
 	t.Helper()
 	charts := helmrepo.Start(t, helmrepo.Options{Charts: []string{"../../testdata/charts/mysql-operator"}})
 	files := map[string]string{}
@@ -87,6 +90,8 @@ func (s *imageSeed) addInfra(t *testing.T, ns string) {
 		files[name] = strings.ReplaceAll(text, "namespace: default", "namespace: "+ns)
 	}
 	s.repo.MustWriteFiles(t, files)
+	sealMySQLSecret(ctx, t, s.repo.Work, ns)
+	s.sealed = true
 	s.repo.MustCommit(t, "infrastructure")
 	s.repo.MustPush(t)
 }
@@ -118,7 +123,8 @@ func clusterSecrets(ns string) func(name, text string) string {
 }
 
 // createSecrets creates in ns the Secrets the seed names: git-secret,
-// imagesecret (docker-registry) and mysql-secret.
+// imagesecret (docker-registry) and, unless it is sealed in Git,
+// mysql-secret.
 func (s *imageSeed) createSecrets(ctx context.Context, t *testing.T, ns string) {
 	t.Helper()
 	auth := base64.StdEncoding.EncodeToString([]byte(registryUser + ":" + registryPassword))
@@ -126,12 +132,15 @@ func (s *imageSeed) createSecrets(ctx context.Context, t *testing.T, ns string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sec := range []*corev1.Secret{
+	secrets := []*corev1.Secret{
 		{ObjectMeta: metav1.ObjectMeta{Name: "git-secret"}, StringData: map[string]string{"username": gitUser, "password": gitPassword}},
 		{ObjectMeta: metav1.ObjectMeta{Name: "imagesecret"}, Type: corev1.SecretTypeDockerConfigJson,
 			Data: map[string][]byte{corev1.DockerConfigJsonKey: dockerJSON}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "mysql-secret"}, StringData: map[string]string{"ROOT_PASSWORD": "root-pw"}},
-	} {
+	}
+	if !s.sealed {
+		secrets = append(secrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "mysql-secret"}, StringData: map[string]string{"ROOT_PASSWORD": "root-pw"}})
+	}
+	for _, sec := range secrets {
 		if _, err := env.Client.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}

@@ -84,12 +84,13 @@ func TestPullModeOnRealNode(t *testing.T) {
 	seedRepo := newImageSeed(t, func(name, text string) string {
 		return strings.Replace(clusterSecrets(ns)(name, text), "pullInterval: 1m", "pullInterval: 3s", 1)
 	})
-	seedRepo.addInfra(t, ns)
+	seedRepo.addInfra(ctx, t, ns)
 	seedRepo.createSecrets(ctx, t, ns)
 	repo := seedRepo.repo
 	kubectl(t, "apply", "-f", filepath.Join(repo.Work, "clusters/infra.yaml"), "-f", filepath.Join(repo.Work, "clusters/apps.yaml"))
 	kubectl(t, "wait", "--for=condition=Ready", "applications", "--all", "-n", ns, "--timeout=240s")
 	infraInOrder(ctx, t, ns)
+	checkSealedSecret(ctx, t, ns) // decrypted by the agent with the keys of sops-age
 	if msg := hostIs(ctx, ns, "testsvc.example.com")(); msg != "" {
 		t.Fatalf("after Ready: %s", msg)
 	}

@@ -2,6 +2,7 @@ package cmd_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -79,6 +80,9 @@ func gitopsEnv(t *testing.T, dir string, extraEnv []string, args ...string) test
 		if strings.Contains(out, gitPassword) {
 			t.Fatalf("kubectl gitops %s printed the Git password:\n%s", strings.Join(args, " "), out)
 		}
+		if strings.Contains(out, sealedRootPassword) || strings.Contains(out, base64.StdEncoding.EncodeToString([]byte(sealedRootPassword))) {
+			t.Fatalf("kubectl gitops %s printed the password decrypted from SOPS:\n%s", strings.Join(args, " "), out)
+		}
 	}
 	return res
 }
@@ -101,9 +105,9 @@ func mustSucceed(t *testing.T, res testbin.Result, what string) {
 	}
 }
 
-// The seed story: infra (operator, then MysqlCluster once it is healthy),
-// then the app; a second sync changes nothing; diff sees a new commit and
-// sync applies it.
+// The seed story: infra (operator, then MysqlCluster once it is healthy,
+// its mysql-secret decrypted from SOPS ciphertext in Git), then the app; a
+// second sync changes nothing; diff sees a new commit and sync applies it.
 func TestSeedSyncAndDiff(t *testing.T) {
 	if env == nil {
 		env.NewNamespace(t) // skips under -short with the cluster package's message
@@ -111,20 +115,19 @@ func TestSeedSyncAndDiff(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	repo := seed(t)
-	for _, s := range []*corev1.Secret{
-		{ObjectMeta: metav1.ObjectMeta{Name: "git-secret", Namespace: "default"},
-			StringData: map[string]string{"username": gitUser, "password": gitPassword}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "mysql-secret", Namespace: "default"},
-			StringData: map[string]string{"ROOT_PASSWORD": "root-pw"}},
-	} {
-		if _, err := env.Client.CoreV1().Secrets("default").Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			t.Fatal(err)
-		}
+	gitSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git-secret", Namespace: "default"},
+		StringData: map[string]string{"username": gitUser, "password": gitPassword}}
+	if _, err := env.Client.CoreV1().Secrets("default").Create(ctx, gitSecret, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
 	}
+	// mysql-secret is not created by hand: it is in Git, encrypted.
+	sealedSecret := sealMySQLSecret(ctx, t, repo.Work, "default")
+	repo.MustCommit(t, "infrastructure: mysql-secret, encrypted with sops")
+	repo.MustPush(t)
 
 	res := gitops(t, repo.Work, "sync", "clusters/infra.yaml")
 	mustSucceed(t, res, "sync clusters/infra.yaml")
-	for _, want := range []string{"infra/database-config: fetched main@sha1:", "rendered 3 objects", "healthy at main@sha1:"} {
+	for _, want := range []string{"infra/database-config: fetched main@sha1:", "decrypted 1 SOPS file(s) in memory", "rendered 4 objects", "healthy at main@sha1:"} {
 		if !strings.Contains(res.Stderr, want) {
 			t.Errorf("progress lacks %q:\n%s", want, res.Stderr)
 		}
@@ -135,6 +138,8 @@ func TestSeedSyncAndDiff(t *testing.T) {
 		}
 	}
 	infraInOrder(ctx, t, "default")
+	checkSealedSecret(ctx, t, "default")
+	checkOnlyCiphertext(ctx, t, repo, sealedSecret)
 
 	res = gitops(t, repo.Work, "sync", "clusters/apps.yaml")
 	mustSucceed(t, res, "sync clusters/apps.yaml")

@@ -50,6 +50,9 @@ type SourceOptions struct {
 	// their parent's namespace (both on by install --lockdown).
 	DefaultServiceAccount string
 	NoCrossNamespaceRefs  bool
+	// terminal says a user runs the command (not the agent): a source
+	// naming no decryption Secret decrypts with SOPS_AGE_KEY_FILE's keys.
+	terminal bool
 
 	// Filled by complete.
 	namespace  string
@@ -57,7 +60,7 @@ type SourceOptions struct {
 }
 
 func newSourceOptions(streams IOStreams) SourceOptions {
-	return SourceOptions{IOStreams: streams, ConfigFlags: genericclioptions.NewConfigFlags(true)}
+	return SourceOptions{IOStreams: streams, ConfigFlags: genericclioptions.NewConfigFlags(true), terminal: true}
 }
 
 func (o *SourceOptions) addFlags(fs *pflag.FlagSet) {
@@ -250,5 +253,6 @@ func (o *SourceOptions) walker(client kubernetes.Interface, trees *source.Trees)
 	fetch := source.DefaultOptions()
 	fetch.Trees = trees // sources on one repository read one checkout of a commit
 	return &reconcile.Walker{Build: opts, Fetch: fetch, Credentials: credentials(client), Progress: o.ErrOut,
+		Decryption:           decryption(client, o.terminal),
 		NoCrossNamespaceRefs: o.NoCrossNamespaceRefs || o.DefaultServiceAccount != ""}, nil
 }

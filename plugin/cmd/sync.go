@@ -32,8 +32,9 @@ func NewCmdSync(streams IOStreams) *cobra.Command {
 		Long: "SOURCE is a file or directory of Applications whose `type: kustomize` components name Git\n" +
 			"sources (clusters/infra.yaml), or a source declared with --repo. Each source is fetched, built,\n" +
 			"applied with server-side apply in waves gated on health, and pruned of what left it; sources\n" +
-			"that its build declares are synced after it. Progress goes to stderr, a table of every object to stdout\n" +
-			"(-o yaml|json: one result per source).",
+			"that its build declares are synced after it. SOPS-encrypted files are decrypted in memory with the age\n" +
+			"keys of the Secret a source's decryption names, else of SOPS_AGE_KEY_FILE. Progress goes to stderr, a\n" +
+			"table of every object to stdout (-o yaml|json: one result per source).",
 		Example: "  kubectl gitops sync clusters/infra.yaml\n" +
 			"  kubectl gitops sync --repo https://git.example.com/config.git --branch main --path ./apps --secret git-secret",
 		RunE: runE(o),

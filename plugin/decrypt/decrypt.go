@@ -98,7 +98,8 @@ func (d *Decrypter) File(name string, data []byte) ([]byte, error) {
 	})
 	key, err := tree.Metadata.GetDataKeyWithKeyServices([]keyservice.KeyServiceClient{ageService{keys: d.keys}}, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot recover its data key: %s", name, oneLine(err))
+		return nil, fmt.Errorf("%s: cannot recover its data key with the age key(s) of %s: it is encrypted for %s",
+			name, d.keys.Origin, recipients(tree.Metadata))
 	}
 	cipher := aes.NewCipher()
 	mac, err := tree.Decrypt(key, cipher)
@@ -178,6 +179,21 @@ func lineOf(err error) string {
 	return ""
 }
 
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+// recipients names the keys a file is encrypted for: public identifiers
+// (age recipients, PGP fingerprints, KMS key names), never secrets.
+func recipients(m sops.Metadata) string {
+	var names []string
+	for _, group := range m.KeyGroups {
+		for _, k := range group {
+			name := k.ToString()
+			if t := k.TypeToIdentifier(); t != "age" {
+				name = t + " " + name
+			}
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return "no key"
+	}
+	return strings.Join(names, ", ")
 }

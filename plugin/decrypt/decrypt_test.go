@@ -78,7 +78,7 @@ func TestFileRefuses(t *testing.T) {
 		is                     error
 	}{
 		{"no keys", "secret.enc.yaml", "", "secret.enc.yaml is encrypted with SOPS and no age key was given: set SOPS_AGE_KEY_FILE", ErrNoKeys},
-		{"another key", "other-key.enc.yaml", "test.agekey", "other-key.enc.yaml: cannot recover its data key", nil},
+		{"another key", "other-key.enc.yaml", "test.agekey", "other-key.enc.yaml: cannot recover its data key with the age key(s) of SOPS_AGE_KEY_FILE testdata/test.agekey: it is encrypted for age1nnv5", nil},
 		{"edited by hand", "tampered.enc.yaml", "test.agekey", "tampered.enc.yaml: its MAC does not match its content", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,15 +146,16 @@ func TestMaskObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A Secret generated from the .env: kustomize base64-encodes values.
-	nodes, err := kio.FromBytes([]byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  DB_PASSWORD: cGxhaW4tZGItcHctMw==\n  OTHER: b3RoZXI=\nstringData:\n  again: plain-db-pw-3\n"))
+	nodes, err := kio.FromBytes([]byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  DB_PASSWORD: cGxhaW4tZGItcHctMw==\n  OTHER: b3RoZXI=\nstringData:\n  again: plain-db-pw-3\n  dsn: mysql://root:plain-db-pw-3@db/app\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := d.MaskObjects(nodes); n != 2 {
-		t.Errorf("masked %d values, want 2", n)
+	if n := d.MaskObjects(nodes); n != 3 {
+		t.Errorf("masked %d values, want 3", n)
 	}
 	out, _ := kio.StringAll(nodes)
-	if strings.Contains(out, "plain-db-pw-3") || strings.Contains(out, "cGxhaW4tZGItcHctMw==") || !strings.Contains(out, "OTHER: b3RoZXI=") {
+	if strings.Contains(out, "plain-db-pw-3") || strings.Contains(out, "cGxhaW4tZGItcHctMw==") || !strings.Contains(out, "OTHER: b3RoZXI=") ||
+		!strings.Contains(out, "mysql://root:***@db/app") {
 		t.Errorf("masked output:\n%s", out)
 	}
 	err = d.RedactError(errors.Join(ErrNoKeys, errors.New(`Secret "db" is invalid: plain-db-pw-3`)))

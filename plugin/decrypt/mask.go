@@ -71,8 +71,10 @@ func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Is(target error) bool { return errors.Is(e.kinds, target) }
 
 // MaskObjects replaces, in every object, each string value that is a
-// decrypted value or its base64 form with Mask, and says how many it
-// replaced: what `build` prints holds no plaintext.
+// decrypted value or its base64 form with Mask, and a value of at least
+// four characters inside a longer string (a line of a generated file) as
+// Redact does; it says how many strings it changed: what `build` prints
+// holds no plaintext.
 func (d *Decrypter) MaskObjects(nodes []*yaml.RNode) int {
 	set := map[string]bool{}
 	for _, v := range d.secrets() {
@@ -84,9 +86,14 @@ func (d *Decrypter) MaskObjects(nodes []*yaml.RNode) int {
 	n := 0
 	var walk func(*yaml.Node)
 	walk = func(y *yaml.Node) {
-		if y.Kind == yaml.ScalarNode && set[y.Value] {
-			y.Value, y.Style = Mask, 0
-			n++
+		if y.Kind == yaml.ScalarNode {
+			if set[y.Value] {
+				y.Value, y.Style = Mask, 0
+				n++
+			} else if red := d.Redact(y.Value); red != y.Value {
+				y.Value = red
+				n++
+			}
 		}
 		for _, c := range y.Content {
 			walk(c)

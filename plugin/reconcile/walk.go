@@ -173,7 +173,7 @@ func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*
 	if res != nil {
 		for _, r := range res.Results {
 			if r.Severity != framework.Error {
-				w.progress("%s: %s: %s", s.Name, r.Severity, strings.TrimSpace(r.Message))
+				w.progress("%s: %s: %s", s.Name, r.Severity, bopts.Decrypter.Redact(strings.TrimSpace(r.Message)))
 			}
 		}
 	}
@@ -181,7 +181,7 @@ func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*
 		var msgs []string
 		for _, r := range res.Results {
 			if r.Severity == framework.Error {
-				msgs = append(msgs, repoMessage(r, rel))
+				msgs = append(msgs, bopts.Decrypter.Redact(repoMessage(r, rel)))
 			}
 		}
 		return nil, nil, fmt.Errorf("%s: path %s at %s: %w: %s; nothing applied", s, displayPath(rel), co.Revision, err, strings.Join(msgs, "; "))
