@@ -62,7 +62,7 @@ func TestDirDecryptsSOPSFiles(t *testing.T) {
 			keys:  keys, want: []string{"token: dG9rZW4tdmFsdWUtMg=="},
 		},
 		"no keys, kustomization": {
-			files: map[string]string{"kustomization.yaml": "resources: [secret.enc.yaml]\n", "secret.enc.yaml": sopsFile(t, "secret.enc.yaml")},
+			files:   map[string]string{"kustomization.yaml": "resources: [secret.enc.yaml]\n", "secret.enc.yaml": sopsFile(t, "secret.enc.yaml")},
 			wantErr: "secret.enc.yaml is encrypted with SOPS and no age key was given",
 		},
 		"no keys, plain directory": {

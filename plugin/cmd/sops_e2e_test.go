@@ -133,7 +133,10 @@ func TestSOPS(t *testing.T) {
 	nothingApplied := func(what string) {
 		t.Helper()
 		for _, get := range []func() error{
-			func() error { _, err := env.Client.CoreV1().Secrets(ns).Get(ctx, "db-root", metav1.GetOptions{}); return err },
+			func() error {
+				_, err := env.Client.CoreV1().Secrets(ns).Get(ctx, "db-root", metav1.GetOptions{})
+				return err
+			},
 			func() error {
 				_, err := env.Client.CoreV1().ConfigMaps(ns).Get(ctx, "db-settings", metav1.GetOptions{})
 				return err

@@ -79,7 +79,9 @@ func sealMySQLSecret(ctx context.Context, t *testing.T, work, ns string) sealed 
 	if _, err := env.Client.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = env.Client.CoreV1().Secrets(ns).Delete(context.Background(), "sops-age", metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = env.Client.CoreV1().Secrets(ns).Delete(context.Background(), "sops-age", metav1.DeleteOptions{})
+	})
 	return s
 }
 
