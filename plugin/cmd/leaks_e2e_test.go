@@ -1,6 +1,7 @@
 package cmd_test
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"path/filepath"
@@ -25,6 +26,9 @@ var leakValues = map[string]string{
 	"token in a chart URL":    "leak-charttoken-1e9b",
 	"SSH key in a Secret":     "leak-sshkey-4d6c",
 	"env from a Secret's key": "leak-envvalue-0b5e",
+	"SOPS-encrypted value":    "leak-sops-7c2e",
+	"rotated SOPS value":      "leak-sopsrot-3a9f",
+	"SOPS value in a DSN":     "leak-sopsdsn-5b1d",
 }
 
 // The leak corpus: every command a user runs, in every output format,
@@ -33,6 +37,8 @@ var leakValues = map[string]string{
 // any output or error.
 func TestNoSecretLeaks(t *testing.T) {
 	ns := env.NewNamespace(t)
+	keyFile, recipient := newAgeKey(t)
+	keySecret(context.Background(), t, ns, keyFile)
 	srv := gitserver.Start(t, gitserver.Options{Username: gitUser, Password: gitPassword})
 	repo := srv.MustCreate(t, "leaks")
 	secret := func(name string, data map[string]string) string {
@@ -52,8 +58,12 @@ func TestNoSecretLeaks(t *testing.T) {
 		"app/binary.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: binary, namespace: " + ns + "}\ndata: {key: " + base64.StdEncoding.EncodeToString([]byte(leakValues["Secret data"])) + "}\n",
 		"app/old.yaml":    secret("old", map[string]string{"password": leakValues["pruned Secret value"]}),
 		"app/deploy.yaml": deployment,
+		"app/sealed.yaml": sopsEncrypt(t, recipient, "sealed.yaml", secret("sealed", map[string]string{"password": leakValues["SOPS-encrypted value"]})),
+		"app/sealed-env.yaml": sopsEncrypt(t, recipient, "sealed-env.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: sealed-env, namespace: "+ns+"}\n"+
+			"data:\n  dsn: \"mysql://root:"+leakValues["SOPS value in a DSN"]+"@db:3306/app\"\n"),
 		"clusters/app.yaml": "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: leaks, namespace: " + ns + "}\nspec:\n  components:\n" +
-			"    - {name: src, type: kustomize, properties: {url: " + srv.URL("leaks") + ", secretRef: git-secret, git: {branch: main}, path: ./app}}\n",
+			"    - {name: src, type: kustomize, properties: {url: " + srv.URL("leaks") + ", secretRef: git-secret, git: {branch: main}, path: ./app, " +
+			"decryption: {provider: sops, secretRef: {name: sops-age}}}}\n",
 		"chart/app.yaml": "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: chart, namespace: " + ns + "}\nspec:\n  components:\n" +
 			"    - {name: db, type: helm, properties: {repoType: helm, url: \"http://u:" + leakValues["token in a chart URL"] + "@127.0.0.1:1/charts\", chart: db, version: '1.0.0', " +
 			"values: {password: " + leakValues["chart values password"] + "}}}\n",
@@ -67,7 +77,8 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	// The second commit changes a Secret's value and drops another.
 	files["app/creds.yaml"] = secret("creds", map[string]string{"password": leakValues["changed Secret value"], "token": leakValues["env from a Secret's key"]})
-	repo.MustWriteFiles(t, map[string]string{"app/creds.yaml": files["app/creds.yaml"]})
+	repo.MustWriteFiles(t, map[string]string{"app/creds.yaml": files["app/creds.yaml"],
+		"app/sealed.yaml": sopsEncrypt(t, recipient, "sealed.yaml", secret("sealed", map[string]string{"password": leakValues["rotated SOPS value"]}))})
 	if err := removeFile(repo, "app/old.yaml"); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +103,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		}
 	}
 	for _, cmd := range [][]string{
-		{"build", "chart"}, {"sync", "clusters/app.yaml"}, {"watch", "--once", "clusters/app.yaml"},
+		{"build", "chart"}, {"build", "app"}, {"sync", "clusters/app.yaml"}, {"watch", "--once", "clusters/app.yaml"},
 		{"sync", "clusters/app.yaml", "-o", "json"}, {"diff", "clusters/app.yaml"}, {"history", "clusters/app.yaml", "-o", "json"},
 		{"delete", "--dry-run", "clusters/app.yaml", "-o", "json"},
 	} {
@@ -100,8 +111,11 @@ func TestNoSecretLeaks(t *testing.T) {
 	}
 	attempts := 0
 	for _, args := range runs {
-		res := testbin.Run(t, testbin.Options{Dir: repo.Work, Env: []string{"XDG_CACHE_HOME=" + cacheDir(t), "GIT_PASSWORD=" + gitPassword}},
-			filepath.Join(binDir, "kubectl-gitops"), append(args, "--kubeconfig", env.Kubeconfig)...)
+		if args[0] != "build" {
+			args = append(args, "--kubeconfig", env.Kubeconfig)
+		}
+		res := testbin.Run(t, testbin.Options{Dir: repo.Work, Env: []string{"XDG_CACHE_HOME=" + cacheDir(t), "GIT_PASSWORD=" + gitPassword,
+			"SOPS_AGE_KEY_FILE=" + keyFile}}, filepath.Join(binDir, "kubectl-gitops"), args...)
 		for what, value := range leakValues {
 			attempts++
 			for stream, text := range map[string]string{"stdout": res.Stdout, "stderr": res.Stderr} {

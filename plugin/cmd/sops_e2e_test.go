@@ -3,7 +3,6 @@ package cmd_test
 import (
 	"context"
 	"encoding/base64"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,28 +34,28 @@ type sopsRepo struct {
 
 func newSOPSRepo(t *testing.T, ns string) *sopsRepo {
 	t.Helper()
-	dir := t.TempDir()
-	r := &sopsRepo{keyFile: filepath.Join(dir, "age.agekey"), otherKey: filepath.Join(dir, "other.agekey"), ns: ns}
-	for _, f := range []string{r.keyFile, r.otherKey} {
-		testbin.Succeed(t, testbin.In(dir), testbin.AgeKeygen(t), "-o", f)
-	}
-	r.recipient = strings.TrimSpace(testbin.Succeed(t, testbin.In(dir), testbin.AgeKeygen(t), "-y", r.keyFile).Stdout)
+	r := &sopsRepo{ns: ns}
+	r.keyFile, r.recipient = newAgeKey(t)
+	r.otherKey, _ = newAgeKey(t)
 	srv := gitserver.Start(t, gitserver.Options{Username: gitUser, Password: gitPassword})
 	r.repo = srv.MustCreate(t, "config")
-	declare := func(name, extra string) string {
+	declare := func(name, path, extra string) string {
 		return "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: " + name + ", namespace: " + ns + "}\n" +
 			"spec:\n  components:\n    - name: db\n      type: kustomize\n      properties:\n" +
 			"        repoType: git\n        url: " + srv.URL("config") + "\n        secretRef: git-secret\n" +
-			"        git: {branch: main}\n        path: ./db\n" + extra
+			"        git: {branch: main}\n        path: " + path + "\n" + extra
 	}
 	r.repo.MustWriteFiles(t, map[string]string{
-		"clusters/db.yaml":    declare("db", "        decryption: {provider: sops, secretRef: {name: sops-age}}\n"),
-		"clusters/nokey.yaml": declare("nokey", ""),
+		"clusters/db.yaml": declare("db", "./db", "        decryption: {provider: sops, secretRef: {name: sops-age}}\n"),
+		// Another path (the agent shares one source among the Applications
+		// declaring the same one) building the same files.
+		"clusters/nokey.yaml":      declare("nokey", "./nokey", ""),
+		"nokey/kustomization.yaml": "resources: [../db]\n",
 		"db/kustomization.yaml": "namespace: " + ns + "\nresources: [root.enc.yaml, settings.yaml]\n" +
 			"secretGenerator:\n  - name: api\n    envs: [api.enc.env]\n    options: {disableNameSuffixHash: true}\n",
 		"db/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: db-settings}\ndata: {engine: mysql}\n",
-		"db/root.enc.yaml": r.encrypt(t, "root.yaml", rootSecret(sopsValues[0])),
-		"db/api.enc.env":   r.encrypt(t, "api.env", "API_TOKEN="+sopsValues[2]+"\n"),
+		"db/root.enc.yaml": sopsEncrypt(t, r.recipient, "root.yaml", rootSecret(sopsValues[0])),
+		"db/api.enc.env":   sopsEncrypt(t, r.recipient, "api.env", "API_TOKEN="+sopsValues[2]+"\n"),
 	})
 	r.repo.MustCommit(t, "db: secrets encrypted with sops")
 	r.repo.MustPush(t)
@@ -65,36 +64,6 @@ func newSOPSRepo(t *testing.T, ns string) *sopsRepo {
 
 func rootSecret(password string) string {
 	return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-root\ntype: Opaque\nstringData:\n  ROOT_PASSWORD: " + password + "\n"
-}
-
-// encrypt is `sops --encrypt` of text as file name (its extension says
-// the format) for the repository's age key.
-func (r *sopsRepo) encrypt(t *testing.T, name, text string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"--encrypt", "--age", r.recipient}
-	if strings.HasSuffix(name, ".yaml") {
-		args = append(args, "--encrypted-regex", "^(data|stringData)$")
-	}
-	return testbin.Succeed(t, testbin.Options{Dir: dir, Env: []string{testbin.SopsEnv}}, testbin.Sops(t), append(args, name)...).Stdout
-}
-
-// keySecret makes Secret sops-age hold the age identity in file.
-func (r *sopsRepo) keySecret(ctx context.Context, t *testing.T, file string) {
-	t.Helper()
-	key, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sops-age"}, Data: map[string][]byte{"age.agekey": key}}
-	if _, err := env.Client.CoreV1().Secrets(r.ns).Update(ctx, s, metav1.UpdateOptions{}); apierrors.IsNotFound(err) {
-		_, err = env.Client.CoreV1().Secrets(r.ns).Create(ctx, s, metav1.CreateOptions{})
-	} else if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // noValues fails when output shows a value of the SOPS files, plain or
@@ -163,13 +132,13 @@ func TestSOPS(t *testing.T) {
 	fails("no decryption Secret", run(nil, "sync", "clusters/db.yaml"),
 		"Secret "+ns+"/sops-age not found", "kubectl create secret generic sops-age -n "+ns+" --from-file=age.agekey=")
 	nothingApplied("no decryption Secret")
-	r.keySecret(ctx, t, r.otherKey)
+	keySecret(ctx, t, ns, r.otherKey)
 	fails("another key", run(nil, "sync", "clusters/db.yaml"),
 		"root.enc.yaml: cannot recover its data key with the age key(s) of Secret "+ns+"/sops-age", "encrypted for "+r.recipient)
 	nothingApplied("another key")
 
 	// The right key: the Secret, the generated one and the plain ConfigMap.
-	r.keySecret(ctx, t, r.keyFile)
+	keySecret(ctx, t, ns, r.keyFile)
 	res := run(nil, "sync", "clusters/db.yaml")
 	mustSucceed(t, res, "sync with the key")
 	if !strings.Contains(res.Stderr, "decrypted 2 SOPS file(s) in memory") {
@@ -187,7 +156,7 @@ func TestSOPS(t *testing.T) {
 	mustSucceed(t, run(nil, "sync", "clusters/db.yaml", "-o", "json"), "second sync -o json")
 
 	// A new value committed: diff shows the Secret changed, masked.
-	r.repo.MustWriteFiles(t, map[string]string{"db/root.enc.yaml": r.encrypt(t, "root.yaml", rootSecret(sopsValues[1]))})
+	r.repo.MustWriteFiles(t, map[string]string{"db/root.enc.yaml": sopsEncrypt(t, r.recipient, "root.yaml", rootSecret(sopsValues[1]))})
 	r.repo.MustCommit(t, "db: rotate the root password")
 	r.repo.MustPush(t)
 	for _, out := range []string{"", "json"} {

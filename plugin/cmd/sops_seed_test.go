@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oamgitops/kubectl-gitops/internal/testbin"
@@ -38,22 +39,11 @@ type sealed struct {
 // writes both files into work; the caller commits them.
 func sealMySQLSecret(ctx context.Context, t *testing.T, work, ns string) sealed {
 	t.Helper()
-	dir := t.TempDir()
-	s := sealed{keyFile: filepath.Join(dir, "age.agekey"), ns: ns}
-	testbin.Succeed(t, testbin.In(dir), testbin.AgeKeygen(t), "-o", s.keyFile)
-	recipient := strings.TrimSpace(testbin.Succeed(t, testbin.In(dir), testbin.AgeKeygen(t), "-y", s.keyFile).Stdout)
-
-	plain := filepath.Join(dir, "mysql-secret.yaml")
-	text := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: mysql-secret\n  namespace: " + ns +
-		"\ntype: Opaque\nstringData:\n  ROOT_PASSWORD: " + sealedRootPassword + "\n"
-	if err := os.WriteFile(plain, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s.ciphertext = testbin.Succeed(t, testbin.Options{Dir: dir, Env: []string{testbin.SopsEnv}}, testbin.Sops(t),
-		"--encrypt", "--age", recipient, "--encrypted-regex", "^(data|stringData)$", plain).Stdout
-	if strings.Contains(s.ciphertext, sealedRootPassword) || !strings.Contains(s.ciphertext, "ENC[AES256_GCM") {
-		t.Fatalf("sops did not encrypt:\n%s", s.ciphertext)
-	}
+	s := sealed{ns: ns}
+	var recipient string
+	s.keyFile, recipient = newAgeKey(t)
+	s.ciphertext = sopsEncrypt(t, recipient, "mysql-secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: mysql-secret\n  namespace: "+ns+
+		"\ntype: Opaque\nstringData:\n  ROOT_PASSWORD: "+sealedRootPassword+"\n")
 
 	infra, err := os.ReadFile(filepath.Join(work, "clusters/infra.yaml"))
 	if err != nil {
@@ -71,18 +61,57 @@ func sealMySQLSecret(ctx context.Context, t *testing.T, work, ns string) sealed 
 		}
 	}
 
-	key, err := os.ReadFile(s.keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sops-age"}, Data: map[string][]byte{"age.agekey": key}}
-	if _, err := env.Client.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	keySecret(ctx, t, ns, s.keyFile)
 	t.Cleanup(func() {
 		_ = env.Client.CoreV1().Secrets(ns).Delete(context.Background(), "sops-age", metav1.DeleteOptions{})
 	})
 	return s
+}
+
+// newAgeKey is `age-keygen -o FILE`: the identity's file and its recipient.
+func newAgeKey(t *testing.T) (file, recipient string) {
+	t.Helper()
+	dir := t.TempDir()
+	file = filepath.Join(dir, "age.agekey")
+	testbin.Succeed(t, testbin.In(dir), testbin.AgeKeygen(t), "-o", file)
+	return file, strings.TrimSpace(testbin.Succeed(t, testbin.In(dir), testbin.AgeKeygen(t), "-y", file).Stdout)
+}
+
+// sopsEncrypt is `sops --encrypt --age RECIPIENT NAME` of text (the name's
+// extension says the format); of a YAML Secret only data and stringData.
+func sopsEncrypt(t *testing.T, recipient, name, text string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--encrypt", "--age", recipient}
+	if strings.HasSuffix(name, ".yaml") {
+		args = append(args, "--encrypted-regex", "^(data|stringData)$")
+	}
+	out := testbin.Succeed(t, testbin.Options{Dir: dir, Env: []string{testbin.SopsEnv}}, testbin.Sops(t), append(args, name)...).Stdout
+	if !strings.Contains(out, "ENC[AES256_GCM") {
+		t.Fatalf("sops did not encrypt %s:\n%s", name, out)
+	}
+	return out
+}
+
+// keySecret makes Secret sops-age of ns hold the age identity in file.
+func keySecret(ctx context.Context, t *testing.T, ns, file string) {
+	t.Helper()
+	key, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "sops-age"}, Data: map[string][]byte{"age.agekey": key}}
+	if _, err := env.Client.CoreV1().Secrets(ns).Update(ctx, s, metav1.UpdateOptions{}); apierrors.IsNotFound(err) {
+		_, err = env.Client.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	} else if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkSealedSecret checks the cluster's mysql-secret in ns holds the

@@ -31,7 +31,7 @@ type Decrypter struct {
 
 	mu     sync.Mutex
 	values map[string]bool
-	files  int
+	files  map[string]bool
 }
 
 // New is a Decrypter with keys (nil for none).
@@ -119,7 +119,10 @@ func (d *Decrypter) File(name string, data []byte) ([]byte, error) {
 	if d.values == nil {
 		d.values = map[string]bool{}
 	}
-	d.files++
+	if d.files == nil {
+		d.files = map[string]bool{}
+	}
+	d.files[name] = true // a build may read a file twice (a render after fetching charts)
 	walkLeaves(tree.Branches, func(path string, v any) {
 		if secretPaths[path] {
 			if s := fmt.Sprint(v); s != "" {
@@ -130,14 +133,14 @@ func (d *Decrypter) File(name string, data []byte) ([]byte, error) {
 	return plain, nil
 }
 
-// Files is how many files were decrypted.
+// Files is how many distinct files were decrypted.
 func (d *Decrypter) Files() int {
 	if d == nil {
 		return 0
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.files
+	return len(d.files)
 }
 
 // walkLeaves visits each scalar of a sops tree with a path naming it.
