@@ -20,13 +20,13 @@ import (
 const benchApp = `apiVersion: core.oam.dev/v1beta1
 kind: Application
 metadata:
-  name: app-%[1]04d
+  name: app-%04[1]d
   namespace: team-3
   labels:
     team: team-3
 spec:
   components:
-  - name: app-%[1]04d-web
+  - name: app-%04[1]d-web
     type: webservice
     properties:
       image: registry.example.com/team-3/web:1.0.%[1]d
@@ -42,7 +42,7 @@ spec:
       - name: DB_PASSWORD
         valueFrom:
           secretKeyRef:
-            name: app-%[1]04d-db
+            name: app-%04[1]d-db
             key: password
       cpu: 250m
       memory: 256Mi
@@ -52,24 +52,24 @@ spec:
         replicas: 2
     - type: ingress
       properties:
-        domain: app-%[1]04d.example.com
+        domain: app-%04[1]d.example.com
         http:
           /: 8080
     - type: labels
       properties:
         tier: frontend
         cost-center: cc-3
-  - name: app-%[1]04d-worker
+  - name: app-%04[1]d-worker
     type: worker
     properties:
       image: registry.example.com/team-3/worker:1.0.%[1]d
-      cmd: [/bin/worker, --queue, app-%[1]04d]
+      cmd: [/bin/worker, --queue, app-%04[1]d]
     traits:
     - type: sidecar
       properties:
         name: log-shipper
         image: registry.example.com/tools/log-shipper:2.3
-        args: [--source, /var/log/app-%[1]04d]
+        args: [--source, /var/log/app-%04[1]d]
 `
 
 func benchItems(b *testing.B, n int) []*yaml.RNode {

@@ -61,6 +61,17 @@ type ConfigSpec struct {
 	// (plugin/charts reads it; kubectl gitops uses its own cache and
 	// fetches what it lacks). Default: the plugin's cache, no network.
 	Charts *ChartsConfig `json:"charts,omitempty" yaml:"charts,omitempty"`
+	// Limits bound the evaluation of each Application's templates.
+	// Default: DefaultLimits.
+	Limits *LimitsConfig `json:"limits,omitempty" yaml:"limits,omitempty"`
+}
+
+// LimitsConfig is spec.limits of the function config.
+type LimitsConfig struct {
+	// Time is a duration (10s, 1m). Default 10s.
+	Time string `json:"time,omitempty" yaml:"time,omitempty"`
+	// Memory is a quantity (512Mi, 2Gi). Default 2Gi.
+	Memory string `json:"memory,omitempty" yaml:"memory,omitempty"`
 }
 
 // ChartsConfig is spec.charts of the function config.
@@ -105,6 +116,9 @@ func (c *Config) Validate() error {
 	if ch := c.Spec.Charts; ch != nil && ch.CacheDir != "" && strings.TrimSpace(ch.CacheDir) == "" {
 		return fmt.Errorf("spec.charts.cacheDir: must not be blank")
 	}
+	if _, err := limitsOf(c.Spec.Limits); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -116,5 +130,8 @@ func (c *Config) Options() Options {
 	}
 	opts.Clusters = c.Spec.Clusters
 	opts.Select = c.Spec.Selection
+	if l, err := limitsOf(c.Spec.Limits); err == nil {
+		opts.Limits = l
+	}
 	return opts
 }

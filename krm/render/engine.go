@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync/atomic"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
@@ -18,6 +19,17 @@ import (
 type engine struct {
 	cue      *cue.Context
 	compiled map[*definition.Definition]compiled
+	// evaluating is the template evaluation under way, read by the
+	// limit's watchdog from another goroutine (limits.go).
+	evaluating atomic.Pointer[site]
+}
+
+// site is one evaluation of a definition's template: for which component
+// or trait of the Application.
+type site struct {
+	def       *definition.Definition
+	field     string // spec.components[i] or …traits[j]
+	component string
 }
 
 // compiled is a built template and what its parameter schema declares.
@@ -119,7 +131,10 @@ type keyedPatch struct {
 
 // eval fills a definition's template with parameters and context and reads
 // what it produced.
-func (e *engine) eval(d *definition.Definition, params map[string]any, ctx map[string]any) (*evaluation, error) {
+func (e *engine) eval(at site, params map[string]any, ctx map[string]any) (*evaluation, error) {
+	e.evaluating.Store(&at)
+	defer e.evaluating.Store(nil)
+	d := at.def
 	c, err := e.template(d)
 	if err != nil {
 		return nil, err

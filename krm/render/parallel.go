@@ -46,8 +46,11 @@ func renderAll(reg *definition.Registry, opts Options, items []*yaml.RNode, para
 					out[i] = rendered{err: err}
 					continue
 				}
-				res, err := r.Render(app)
+				res, spent, err := r.renderLimited(app)
 				out[i] = rendered{res: res, err: err}
+				if spent { // its engine is still busy with the abandoned evaluation
+					r = New(reg, opts)
+				}
 			}
 		}()
 	}

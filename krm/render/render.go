@@ -46,11 +46,14 @@ type Options struct {
 	// its charts and valuesFrom objects. Default nil: such components fail
 	// to render, naming the chart.
 	Charts helm.Source
+	// Limits bound each Application's evaluation (renderAll applies them).
+	// Zero: DefaultLimits.
+	Limits Limits
 }
 
 // DefaultOptions returns valid options.
 func DefaultOptions() Options {
-	return Options{ClusterVersion: ClusterVersion{Major: 1, Minor: 34, GitVersion: "v1.34.0"}, Cluster: "local"}
+	return Options{ClusterVersion: ClusterVersion{Major: 1, Minor: 34, GitVersion: "v1.34.0"}, Cluster: "local", Limits: DefaultLimits()}
 }
 
 // Object is one rendered object and where it came from.
@@ -111,6 +114,9 @@ func New(reg *definition.Registry, opts Options) *Renderer {
 	}
 	if opts.ClusterVersion.Major == 0 {
 		opts.ClusterVersion = DefaultOptions().ClusterVersion
+	}
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits()
 	}
 	return &Renderer{reg: reg, opts: opts, eng: newEngine()}
 }
@@ -208,7 +214,7 @@ func (r *Renderer) renderComponent(app *oam.Application, all []oam.Component, c 
 		return nil, nil, err
 	}
 	ctx := r.baseContext(app, all, c, pl)
-	ev, err := r.eng.eval(def, c.Properties, ctx)
+	ev, err := r.eng.eval(site{def: def, field: c.Field(), component: c.Name}, c.Properties, ctx)
 	if err != nil {
 		return nil, nil, fieldError(app, c.Field(), fmt.Errorf("component %q: %w", c.Name, err))
 	}
@@ -280,7 +286,7 @@ func (r *Renderer) applyTrait(app *oam.Application, c *oam.Component, t *oam.Tra
 		outputs[a.Resource] = a.Object
 	}
 	ctx["outputs"] = outputs
-	ev, err := r.eng.eval(def, t.Properties, ctx)
+	ev, err := r.eng.eval(site{def: def, field: field, component: c.Name}, t.Properties, ctx)
 	if err != nil {
 		return nil, nil, fieldError(app, field, fmt.Errorf("component %q: %w", c.Name, err))
 	}
