@@ -47,6 +47,10 @@ type Applier struct {
 	tooling string
 	// user is the impersonated user; "" for the caller's own identity.
 	user string
+	// locks takes the Leases of sources (lease.go): the caller's own
+	// client, also when objects are applied as an impersonated user.
+	locks  client.Client
+	holder string
 }
 
 // NewApplier connects to the cluster of cfg. version is written into the
@@ -81,7 +85,7 @@ func newApplier(cfg *rest.Config, httpClient *http.Client, version string) (*App
 	if version == "" {
 		version = "v0"
 	}
-	return &Applier{client: c, manager: manager, tooling: FieldManager + "/" + version}, nil
+	return &Applier{client: c, manager: manager, tooling: FieldManager + "/" + version, locks: c, holder: holderIdentity()}, nil
 }
 
 // Inventory names the ApplySet parent of a source: a ConfigMap or a Secret.
@@ -128,6 +132,18 @@ type ApplyOptions struct {
 	// Progress is told when each wave starts and when it is healthy.
 	// Default nil: nothing is told.
 	Progress func(WaveEvent)
+	// LockWait is how long to wait while another sync of the source holds
+	// its Lease. Default DefaultLockWait; negative: take no Lease.
+	LockWait time.Duration
+	// Waiting is told which holder a sync waits for. Default nil.
+	Waiting func(holder string)
+}
+
+func (o ApplyOptions) lockWait() time.Duration {
+	if o.LockWait == 0 {
+		return DefaultLockWait
+	}
+	return o.LockWait
 }
 
 // WaveEvent reports the progress of one wave.
@@ -192,6 +208,11 @@ func (a *Applier) Apply(ctx context.Context, objects []*unstructured.Unstructure
 			return changes, err
 		}
 	}
+	release, err := a.lockSource(ctx, opts.Inventory, opts.lockWait(), opts.Waiting)
+	if err != nil {
+		return changes, err
+	}
+	defer release()
 	previous, err := a.readParent(ctx, set)
 	if err != nil {
 		return changes, err

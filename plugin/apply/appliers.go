@@ -57,6 +57,7 @@ func (p *Appliers) As(namespace, name string) (*Applier, error) {
 		return nil, fmt.Errorf("applying as ServiceAccount %s/%s: %w", namespace, name, err)
 	}
 	a.user = user
+	a.locks, a.holder = p.own.locks, p.own.holder // Leases are taken as the caller
 	p.byUser[user] = a
 	return a, nil
 }

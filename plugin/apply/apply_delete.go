@@ -42,6 +42,12 @@ func (a *Applier) Delete(ctx context.Context, inv Inventory, opts DeleteOptions)
 	if opts.WaveTimeout <= 0 || opts.PollInterval <= 0 {
 		return changes, fmt.Errorf("wave timeout and poll interval must be positive")
 	}
+	// A delete takes its turn with the syncs of the source (lease.go).
+	release, err := a.lockSource(ctx, inv, DefaultLockWait, nil)
+	if err != nil {
+		return changes, err
+	}
+	defer release()
 	set, members, err := a.members(ctx, inv)
 	if err != nil {
 		return changes, err

@@ -96,6 +96,10 @@ func (s *Syncer) applyOptions(b *Built) apply.ApplyOptions {
 	if b.Definitions != nil {
 		opts.Health = apply.DefinitionHealth(b.Definitions)
 	}
+	opts.Waiting = func(holder string) {
+		s.progress("%s: waiting for the sync of this source running in %s (Lease %s/%s)",
+			b.Source.Name, holder, opts.Inventory.Namespace, opts.Inventory.Name)
+	}
 	return opts
 }
 
