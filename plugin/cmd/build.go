@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/catalog"
 	"github.com/oamgitops/kubectl-gitops/krm/apppatch"
@@ -32,6 +33,9 @@ type BuildOptions struct {
 	// Root is the only tree the build reads (paths and symlinks that
 	// leave it are refused): default the Git work tree DIR is in, else DIR.
 	Root string
+	// ShowSecrets prints the values of Secrets as they are in Git
+	// (decrypted SOPS values stay masked). Default false: masked.
+	ShowSecrets bool
 }
 
 // NewCmdBuild builds `kubectl gitops build DIR`.
@@ -51,6 +55,7 @@ func NewCmdBuild(streams IOStreams) *cobra.Command {
 	cmd.Flags().StringVar(&o.ClusterVersion, "cluster-version", "", "Kubernetes version templates target (default v1.34.0, or the kustomization's RenderApplications config)")
 	cmd.Flags().StringSliceVar(&o.DefinitionDirs, "definitions", nil, "directories of extra ComponentDefinition/TraitDefinition files (.cue or .yaml)")
 	cmd.Flags().BoolVar(&o.AllowExec, "allow-exec", false, allowExecUsage)
+	cmd.Flags().BoolVar(&o.ShowSecrets, "show-secrets", false, "print the values of Secrets written in plain text in Git (default: masked as ***; SOPS-decrypted values are always masked)")
 	cmd.Flags().StringVar(&o.Root, "root", "", "the only directory the build may read, as sync reads only the checkout (default: the Git work tree DIR is in, else DIR)")
 	return cmd
 }
@@ -131,11 +136,43 @@ func (o *BuildOptions) Run(ctx context.Context) error {
 		fmt.Fprintf(o.ErrOut, "%d value(s) decrypted from %d SOPS file(s) are printed as %s; sync applies them\n",
 			n, d.Files(), decrypt.Mask)
 	}
+	if !o.ShowSecrets {
+		if n := maskSecrets(res.Objects); n > 0 {
+			fmt.Fprintf(o.ErrOut, "%d Secret value(s) are printed as %s (--show-secrets prints those in Git in plain text)\n", n, decrypt.Mask)
+		}
+	}
 	w := kio.ByteWriter{Writer: o.Out, ClearAnnotations: []string{
 		kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation,
 		kioutil.IdAnnotation, kioutil.LegacyIdAnnotation,
 	}}
 	return w.Write(res.Objects)
+}
+
+// maskSecrets replaces every value under data and stringData of the
+// Secrets among nodes with decrypt.Mask, as diff does, and says how many.
+func maskSecrets(nodes []*yaml.RNode) int {
+	n := 0
+	for _, node := range nodes {
+		if node.GetKind() != "Secret" || node.GetApiVersion() != "v1" {
+			continue
+		}
+		for _, field := range []string{"data", "stringData"} {
+			m := node.Field(field)
+			if m == nil || m.Value.YNode().Kind != yaml.MappingNode {
+				continue
+			}
+			content := m.Value.YNode().Content
+			for i := 1; i < len(content); i += 2 {
+				if content[i].Value == decrypt.Mask {
+					continue // a decrypted value, masked already
+				}
+				content[i].Kind, content[i].Tag, content[i].Value, content[i].Style = yaml.ScalarNode, "!!str", decrypt.Mask, 0
+				content[i].Content = nil
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // buildOptions are the build options of every command: the built-in

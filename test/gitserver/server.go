@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 )
 
 // ErrNoHTTPBackend means the installed git has no git-http-backend program.
@@ -40,6 +41,7 @@ type Options struct {
 // Server is a running Git HTTP server. Its methods are safe to call from
 // several goroutines once New has returned.
 type Server struct {
+	fault   atomic.Int32
 	opts    Options
 	root    string
 	ownRoot bool
@@ -89,6 +91,15 @@ func New(opts Options) (*Server, error) {
 // handler serves git-http-backend for authorized requests.
 func (s *Server) handler(backend string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch Fault(s.fault.Load()) {
+		case Down:
+			http.Error(w, "git server down for the test", http.StatusServiceUnavailable)
+			return
+		case Garbage:
+			w.Header().Set("Content-Type", "application/x-git-upload-pack-advertisement")
+			_, _ = w.Write([]byte("0042this is not a pkt-line stream\x00\xff\xfe garbage from a broken proxy\n"))
+			return
+		}
 		user, ok := s.authorize(r)
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Basic realm="gitserver"`)
@@ -110,6 +121,21 @@ func (s *Server) handler(backend string) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
+
+// Fault is how the server misbehaves, for tests of what clients do then.
+type Fault int32
+
+const (
+	// Healthy serves Git.
+	Healthy Fault = iota
+	// Down answers every request 503 Service Unavailable.
+	Down
+	// Garbage answers every request 200 with bytes that are not Git's.
+	Garbage
+)
+
+// SetFault makes the server misbehave as f until the next SetFault.
+func (s *Server) SetFault(f Fault) { s.fault.Store(int32(f)) }
 
 // authorize checks the request's credentials against Options and returns the
 // user name to report to git.

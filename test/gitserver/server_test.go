@@ -125,3 +125,30 @@ func TestFileURL(t *testing.T) {
 		t.Errorf("seed tree not copied: %v", err)
 	}
 }
+
+// A server set to fail fails every Git request, each in its own way, and
+// serves again once healthy.
+func TestSetFault(t *testing.T) {
+	srv := Start(t, Options{})
+	repo := srv.MustCreate(t, "faulty")
+	repo.MustWriteFiles(t, map[string]string{"a.txt": "a\n"})
+	repo.MustCommit(t, "a")
+	repo.MustPush(t)
+	lsRemote := func() (string, error) { return output("", "ls-remote", srv.URL("faulty")) }
+	for _, tc := range []struct {
+		fault Fault
+		want  string
+	}{{Down, "503"}, {Garbage, ""}} {
+		srv.SetFault(tc.fault)
+		out, err := lsRemote()
+		if err == nil {
+			t.Errorf("fault %d: ls-remote succeeded: %s", tc.fault, out)
+		} else if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("fault %d: %v, want it to name %q", tc.fault, err, tc.want)
+		}
+	}
+	srv.SetFault(Healthy)
+	if out, err := lsRemote(); err != nil || !strings.Contains(out, "refs/heads/main") {
+		t.Errorf("healthy again: %q, %v", out, err)
+	}
+}
