@@ -98,6 +98,19 @@ func cacheDir(t *testing.T) string {
 	return cacheDirs[name]
 }
 
+// mustFail checks that a command failed with each of wants on its stderr.
+func mustFail(t *testing.T, res testbin.Result, what string, wants ...string) {
+	t.Helper()
+	if res.Code == 0 {
+		t.Errorf("%s: exit 0, want a failure", what)
+	}
+	for _, want := range wants {
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("%s: stderr lacks %q:\n%s", what, want, res.Stderr)
+		}
+	}
+}
+
 func mustSucceed(t *testing.T, res testbin.Result, what string) {
 	t.Helper()
 	if res.Code != 0 {

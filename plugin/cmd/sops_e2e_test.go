@@ -118,14 +118,7 @@ func TestSOPS(t *testing.T) {
 	}
 	fails := func(what string, res testbin.Result, want ...string) {
 		t.Helper()
-		if res.Code == 0 {
-			t.Fatalf("%s: exit 0", what)
-		}
-		for _, w := range want {
-			if !strings.Contains(res.Stderr, w) {
-				t.Errorf("%s: stderr lacks %q:\n%s", what, w, res.Stderr)
-			}
-		}
+		mustFail(t, res, what, want...)
 	}
 
 	// The decryption Secret missing, then holding another key.
