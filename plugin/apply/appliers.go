@@ -30,6 +30,20 @@ func NewAppliers(cfg *rest.Config, version string) (*Appliers, error) {
 	return &Appliers{cfg: cfg, version: version, own: own, byUser: map[string]*Applier{}}, nil
 }
 
+// HoldAs names the holder of the Leases this process takes (lease.go),
+// for every Applier made so far and later. A name that outlives the
+// process (the agent's Pod name) takes its own Leases back at once after a
+// restart, instead of waiting for them to expire. Default: host, pid and a
+// random suffix, unique to the process.
+func (p *Appliers) HoldAs(holder string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.own.holder = holder
+	for _, a := range p.byUser {
+		a.holder = holder
+	}
+}
+
 // Own is the Applier of the caller's own identity.
 func (p *Appliers) Own() *Applier { return p.own }
 
@@ -57,7 +71,7 @@ func (p *Appliers) As(namespace, name string) (*Applier, error) {
 		return nil, fmt.Errorf("applying as ServiceAccount %s/%s: %w", namespace, name, err)
 	}
 	a.user = user
-	a.locks, a.holder = p.own.locks, p.own.holder // Leases are taken as the caller
+	a.locks, a.holder = p.own.locks, p.own.holder // Leases are taken as the caller, under one name
 	p.byUser[user] = a
 	return a, nil
 }

@@ -21,8 +21,8 @@ import (
 // `kubectl gitops sync` from CI and the agent never interleave their
 // applies. A holder that died lets go when its Lease expires.
 const (
-	leaseDuration = 60 * time.Second
-	leaseRenew    = 20 * time.Second
+	leaseDuration = 30 * time.Second
+	leaseRenew    = 10 * time.Second
 	leasePoll     = 500 * time.Millisecond
 )
 

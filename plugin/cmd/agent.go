@@ -146,6 +146,11 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Restarted in its Pod (same host name), the agent takes back at once
+	// the Leases of the syncs it was killed in.
+	if host, err := os.Hostname(); err == nil {
+		syncer.Appliers.HoldAs("kubectl-gitops-agent/" + host)
+	}
 	u, err := o.SourceOptions.imageUpdateOptions().updater()
 	if err != nil {
 		return err

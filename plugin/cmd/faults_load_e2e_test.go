@@ -3,6 +3,7 @@ package cmd_test
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -208,12 +209,12 @@ func TestAgentFaultsUnderLoad(t *testing.T) {
 	t.Logf("%d Applications synced in %s", fleetSize, time.Since(start).Round(time.Second))
 	stop := f.watchInvariants(ctx, t)
 
-	// A bound on converging once a fault ends: one interval, then the
-	// fleet's syncs, eight at a time.
+	// A bound on converging once a fault ends: one interval, the fleet's
+	// syncs eight at a time, and the clients' backoff after an outage.
 	converge := func(what, marker string) {
 		t.Helper()
 		start := time.Now()
-		eventually(t, 3*time.Minute, what, f.at(ctx, marker))
+		eventually(t, interval+time.Minute, what, f.at(ctx, marker))
 		t.Logf("%s: converged %s after the fault ended", what, time.Since(start).Round(time.Second))
 	}
 	someAt := func(marker string) func() string {
@@ -263,11 +264,28 @@ func TestAgentFaultsUnderLoad(t *testing.T) {
 	f.srv.SetFault(gitserver.Healthy)
 	converge("the Git server failing", "r4")
 
+	// The cache directory unwritable (immutable: root writes anyway into a
+	// directory it may not write), while r5 waits in Git.
+	cache := cacheDir(t)
+	if out, err := exec.Command("chattr", "-R", "+i", cache).CombinedOutput(); err != nil {
+		t.Logf("the unwritable cache not tried: chattr: %v: %s", err, out)
+	} else {
+		f.commit(t, "r5")
+		time.Sleep(3 * interval)
+		if msg := f.at(ctx, "r4")(); msg != "" {
+			t.Errorf("while the cache is unwritable: %s", msg)
+		}
+		if out, err := exec.Command("chattr", "-R", "-i", cache).CombinedOutput(); err != nil {
+			t.Fatalf("chattr -i: %v: %s", err, out)
+		}
+		converge("the cache unwritable", "r5")
+	}
+
 	// A CI sync of one source racing the agent's syncs of the fleet.
-	f.commit(t, "r5")
+	f.commit(t, "r6")
 	res := gitops(t, f.repo.Work, "sync", "clusters/000.yaml", "-n", ns)
 	mustSucceed(t, res, "the CI sync racing the agent")
-	converge("a CI sync racing the agent", "r5")
+	converge("a CI sync racing the agent", "r6")
 
 	for _, b := range stop() {
 		t.Error(b)
