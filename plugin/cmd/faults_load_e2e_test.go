@@ -3,6 +3,7 @@ package cmd_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
+	"github.com/oamgitops/kubectl-gitops/test/registry"
 )
 
 // fleetSize is how many Applications the faults-under-load test syncs.
@@ -183,9 +184,27 @@ func (f *fleet) watchInvariants(ctx context.Context, t *testing.T) (stop func() 
 	}
 }
 
+// fillCacheDisk mounts a 16 MiB tmpfs over dir and fills it; it returns
+// the file to remove to free it, and how to unmount it. It needs root.
+func fillCacheDisk(dir string) (filler string, undo func(), err error) {
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", dir).CombinedOutput(); err != nil {
+		return "", nil, fmt.Errorf("mount: %v: %s", err, out)
+	}
+	undo = func() { _ = exec.Command("umount", "-l", dir).Run() }
+	filler = filepath.Join(dir, "filler")
+	// dd stops with "No space left on device": the disk is full.
+	_ = exec.Command("dd", "if=/dev/zero", "of="+filler, "bs=1M", "count=32").Run()
+	if _, err := os.Stat(filler); err != nil {
+		undo()
+		return "", nil, err
+	}
+	return filler, undo, nil
+}
+
 // Faults under load: 200 Applications synced by the agent through the agent
 // killed mid-apply, the API server restarted mid-sync, the Git server down
-// and then answering garbage, and a CI sync racing the agent. Throughout,
+// and then answering garbage, the cache unwritable, its disk full, a CI sync racing the
+// agent, and the registry of an image policy answering 500, then hanging. Throughout,
 // no object in Git is lost or pruned, no inventory records a revision not
 // applied; after each fault everything converges within a bound.
 func TestAgentFaultsUnderLoad(t *testing.T) {
@@ -195,17 +214,18 @@ func TestAgentFaultsUnderLoad(t *testing.T) {
 	system := "gitops-" + ns
 	mustSucceed(t, gitops(t, t.TempDir(), "install", "-n", system), "install") // the CRD
 	t.Cleanup(func() { uninstallAll(t, system) })
-	if _, err := env.Client.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git-secret"},
-		StringData: map[string]string{"username": gitUser, "password": gitPassword}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	// Beside the fleet, the seed's app with its image policy on a registry.
+	seedApp := newImageSeed(t, clusterSecrets(ns))
+	seedApp.createSecrets(ctx, t, ns) // git-secret (both Git servers take it), imagesecret
+	runs := seedApp.runs(ctx, ns)
 	f := newFleet(t, ns)
 	const interval = 5 * time.Second
-	agentArgs := []string{"agent", "-n", ns, "--interval", interval.String(), "--concurrent", "8"}
+	agentArgs := []string{"agent", "-n", ns, "--interval", interval.String(), "--image-interval", interval.String(), "--concurrent", "8"}
 	agent := startGitops(t, f.repo.Work, agentArgs...)
-	kubectl(t, "apply", "-f", filepath.Join(f.repo.Work, "clusters"))
+	kubectl(t, "apply", "-f", filepath.Join(f.repo.Work, "clusters"), "-f", filepath.Join(seedApp.repo.Work, "clusters/apps.yaml"))
 	start := time.Now()
 	eventually(t, 5*time.Minute, "the fleet at r1", f.at(ctx, "r1"))
+	eventually(t, time.Minute, "the seed's app", runs(oldTag))
 	t.Logf("%d Applications synced in %s", fleetSize, time.Since(start).Round(time.Second))
 	stop := f.watchInvariants(ctx, t)
 
@@ -269,6 +289,8 @@ func TestAgentFaultsUnderLoad(t *testing.T) {
 	cache := cacheDir(t)
 	if out, err := exec.Command("chattr", "-R", "+i", cache).CombinedOutput(); err != nil {
 		t.Logf("the unwritable cache not tried: chattr: %v: %s", err, out)
+		f.commit(t, "r5")
+		converge("r5 with no fault", "r5")
 	} else {
 		f.commit(t, "r5")
 		time.Sleep(3 * interval)
@@ -281,11 +303,45 @@ func TestAgentFaultsUnderLoad(t *testing.T) {
 		converge("the cache unwritable", "r5")
 	}
 
+	// The cache's disk full: a small tmpfs mounted over the cache (what was
+	// in it hidden, as if wiped) and filled, while r5b waits in Git.
+	if full, undo, err := fillCacheDisk(filepath.Join(cache, "kubectl-gitops")); err != nil {
+		t.Logf("the full cache disk not tried: %v", err)
+		f.commit(t, "r5b")
+		converge("r5b with no fault", "r5b")
+	} else {
+		t.Cleanup(undo)
+		f.commit(t, "r5b")
+		time.Sleep(3 * interval)
+		if msg := f.at(ctx, "r5")(); msg != "" {
+			t.Errorf("while the cache's disk is full: %s", msg)
+		}
+		if err := os.Remove(full); err != nil {
+			t.Fatal(err)
+		}
+		converge("the cache's disk full", "r5b")
+	}
+
 	// A CI sync of one source racing the agent's syncs of the fleet.
 	f.commit(t, "r6")
 	res := gitops(t, f.repo.Work, "sync", "clusters/000.yaml", "-n", ns)
 	mustSucceed(t, res, "the CI sync racing the agent")
 	converge("a CI sync racing the agent", "r6")
+
+	// The registry answering 500, then hanging: the fleet's syncs go on;
+	// the image CI pushes once it is healthy again is rolled out.
+	for i, fault := range []registry.Fault{registry.Error500, registry.Hang} {
+		seedApp.reg.SetFault(fault)
+		marker := fmt.Sprintf("r%d", 7+i)
+		f.commit(t, marker)
+		converge(fmt.Sprintf("a commit while the registry fails (%d)", fault), marker)
+		if msg := runs(oldTag)(); msg != "" {
+			t.Errorf("while the registry fails (%d): %s", fault, msg)
+		}
+	}
+	seedApp.reg.SetFault(registry.Healthy)
+	seedApp.reg.MustPush(t, "testapp", newTag)
+	eventually(t, interval+time.Minute, "the image pushed once the registry recovered", runs(newTag))
 
 	for _, b := range stop() {
 		t.Error(b)

@@ -204,7 +204,7 @@ func (o *ImageUpdateOptions) updater() (*imageauto.Updater, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster client: %w", err)
 	}
-	u.GitCredentials = credentials(client)
+	u.GitCredentials = credentials(client, o.terminal)
 	u.RegistryCredentials = registryCredentials(client)
 	return u, nil
 }

@@ -183,11 +183,16 @@ func repoName(url string) string {
 	return url
 }
 
-// credentials reads a source's Secret from the cluster, or the
-// environment for a source without one.
-func credentials(client kubernetes.Interface) source.CredentialsFunc {
+// credentials reads a source's Secret from the cluster. A source naming
+// none uses the environment's GIT_USERNAME/GIT_PASSWORD when terminal (a
+// user's command), none in the agent: a tenant's source would fetch with
+// credentials given for the platform.
+func credentials(client kubernetes.Interface, terminal bool) source.CredentialsFunc {
 	return func(ctx context.Context, namespace, name string) (source.Auth, error) {
 		if name == "" {
+			if !terminal {
+				return source.Auth{}, nil
+			}
 			return source.Auth{Username: os.Getenv(EnvGitUsername), Password: os.Getenv(EnvGitPassword)}, nil
 		}
 		secret, err := client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
@@ -246,13 +251,13 @@ func (o *SourceOptions) walker(client kubernetes.Interface, trees *source.Trees)
 	opts.AllowExec = o.AllowExec
 	// Charts of helm components: fetched into the cache, a private
 	// repository's credentials and valuesFrom objects read from the cluster.
-	if opts.Charts, err = charts.New(charts.Options{AllowNetwork: true, Credentials: credentials(client),
+	if opts.Charts, err = charts.New(charts.Options{AllowNetwork: true, Credentials: credentials(client, o.terminal),
 		Values: charts.ClusterValues(client), Progress: o.ErrOut}); err != nil {
 		return nil, err
 	}
 	fetch := source.DefaultOptions()
 	fetch.Trees = trees // sources on one repository read one checkout of a commit
-	return &reconcile.Walker{Build: opts, Fetch: fetch, Credentials: credentials(client), Progress: o.ErrOut,
+	return &reconcile.Walker{Build: opts, Fetch: fetch, Credentials: credentials(client, o.terminal), Progress: o.ErrOut,
 		Decryption:           decryption(client, o.terminal),
 		NoCrossNamespaceRefs: o.NoCrossNamespaceRefs || o.DefaultServiceAccount != ""}, nil
 }

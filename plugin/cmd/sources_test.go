@@ -56,3 +56,16 @@ func TestExitCode(t *testing.T) {
 		}
 	}
 }
+
+// A source naming no Secret fetches with GIT_USERNAME/GIT_PASSWORD from a
+// user's terminal, and with nothing in the agent.
+func TestCredentialsFromTheEnvironmentOnlyInATerminal(t *testing.T) {
+	t.Setenv(EnvGitUsername, "platform")
+	t.Setenv(EnvGitPassword, "platform-token")
+	for terminal, want := range map[bool]string{true: "platform-token", false: ""} {
+		auth, err := credentials(nil, terminal)(t.Context(), "team-a", "")
+		if err != nil || auth.Password != want {
+			t.Errorf("terminal %v: password %q, %v; want %q", terminal, auth.Password, err, want)
+		}
+	}
+}

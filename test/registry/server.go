@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -44,6 +45,57 @@ type Server struct {
 	inner http.Handler
 	// tagPages counts tag list requests served, for tests of pagination.
 	tagPages atomic.Int64
+	// fault is how the server misbehaves (SetFault); healed is closed
+	// when it stops.
+	mu     sync.Mutex
+	fault  Fault
+	healed chan struct{}
+}
+
+// Fault is how the registry misbehaves, for tests of what clients do then.
+type Fault int
+
+const (
+	// Healthy serves the distribution API.
+	Healthy Fault = iota
+	// Error500 answers every request 500 Internal Server Error.
+	Error500
+	// Hang holds every request, answering it only once the fault ends
+	// (or the client gives up).
+	Hang
+)
+
+// SetFault makes the registry misbehave as f until the next SetFault.
+func (s *Server) SetFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.healed == nil {
+		s.healed = make(chan struct{})
+	}
+	if f == Healthy && s.fault != Healthy {
+		close(s.healed)
+		s.healed = make(chan struct{})
+	}
+	s.fault = f
+}
+
+// misbehave answers r as the fault says; false when it is healthy.
+func (s *Server) misbehave(w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	f, healed := s.fault, s.healed
+	s.mu.Unlock()
+	switch f {
+	case Error500:
+		writeError(w, http.StatusInternalServerError, "UNKNOWN", "registry failing for the test")
+		return true
+	case Hang:
+		select {
+		case <-healed:
+		case <-r.Context().Done():
+			return true
+		}
+	}
+	return false
 }
 
 // New starts a registry on a free 127.0.0.1 port.
@@ -79,6 +131,9 @@ func (s *Server) Close() error {
 
 func (s *Server) handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.misbehave(w, r) {
+			return
+		}
 		if !s.authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="registry"`)
 			writeError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -87,5 +88,46 @@ func TestUnknownRepository(t *testing.T) {
 	var terr *transport.Error
 	if !errors.As(err, &terr) || terr.StatusCode != http.StatusNotFound {
 		t.Fatalf("List error = %v, want status 404", err)
+	}
+}
+
+// A failing registry answers 500, a hanging one holds the request until it
+// is healthy again (or the client gives up), then serves it.
+func TestSetFault(t *testing.T) {
+	srv := Start(t, Options{})
+	srv.MustPush(t, "app", "v1")
+	repo, err := name.NewRepository(srv.Repository("app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetFault(Error500)
+	_, err = remote.List(repo)
+	var terr *transport.Error
+	if !errors.As(err, &terr) || terr.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("List while failing = %v, want status 500", err)
+	}
+
+	srv.SetFault(Hang)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := remote.List(repo, remote.WithContext(ctx)); err == nil {
+		t.Fatal("List while hanging answered before the client gave up")
+	}
+	done := make(chan error, 1)
+	go func() {
+		tags, err := remote.List(repo)
+		if err == nil && len(tags) != 1 {
+			err = fmt.Errorf("tags %v", tags)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("List answered while hanging: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	srv.SetFault(Healthy)
+	if err := <-done; err != nil {
+		t.Errorf("the held List, once healthy: %v", err)
 	}
 }
