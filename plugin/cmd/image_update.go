@@ -205,15 +205,19 @@ func (o *ImageUpdateOptions) updater() (*imageauto.Updater, error) {
 		return nil, fmt.Errorf("cluster client: %w", err)
 	}
 	u.GitCredentials = credentials(client, o.terminal)
-	u.RegistryCredentials = registryCredentials(client)
+	u.RegistryCredentials = registryCredentials(client, o.terminal)
 	return u, nil
 }
 
 // registryCredentials reads docker-registry Secrets from the cluster; a
-// policy naming none uses the local docker config.
-func registryCredentials(client kubernetes.Interface) imageauto.RegistryCredentialsFunc {
+// policy naming none uses the local docker config from a terminal, and
+// none in the agent.
+func registryCredentials(client kubernetes.Interface, terminal bool) imageauto.RegistryCredentialsFunc {
 	return func(ctx context.Context, namespace, name string) (imageauto.RegistryCredentials, error) {
 		if name == "" {
+			if !terminal { // the agent's own docker config is not a tenant's
+				return imageauto.RegistryCredentials{From: "no Secret (anonymous; name a docker-registry Secret in secretRef)"}, nil
+			}
 			return imageauto.LocalRegistryCredentials(ctx, namespace, name)
 		}
 		secret, err := client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})

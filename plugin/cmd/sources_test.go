@@ -69,3 +69,14 @@ func TestCredentialsFromTheEnvironmentOnlyInATerminal(t *testing.T) {
 		}
 	}
 }
+
+// A registry policy naming no Secret uses the local docker config from a
+// terminal, and no credentials in the agent.
+func TestRegistryCredentialsFromTheMachineOnlyInATerminal(t *testing.T) {
+	for terminal, local := range map[bool]bool{true: true, false: false} {
+		rc, err := registryCredentials(nil, terminal)(t.Context(), "team-a", "")
+		if err != nil || (rc.Keychain != nil) != local {
+			t.Errorf("terminal %v: keychain %v, %v; want one: %v", terminal, rc.Keychain, err, local)
+		}
+	}
+}
