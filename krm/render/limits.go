@@ -114,13 +114,10 @@ func (r *Renderer) limitError(app *oam.Application, limit string) error {
 	return fieldError(app, at.field, &LimitError{Site: at, Limit: limit})
 }
 
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-
 // heapBytes is the heap in use by objects, live or not yet swept: it
 // grows as an evaluation allocates, without waiting for a GC.
 func heapBytes() uint64 {
-	s := make([]metrics.Sample, len(heapSample))
-	copy(s, heapSample)
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0

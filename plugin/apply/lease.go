@@ -34,6 +34,10 @@ const DefaultLockWait = 5 * time.Minute
 // longer than the sync would wait.
 var ErrSourceBusy = errors.New("another sync of this source is running")
 
+// errLeaseRace is a Lease another sync created or updated between our read
+// and our write: read it again.
+var errLeaseRace = errors.New("the Lease changed meanwhile")
+
 // holderIdentity names this process in the Leases it holds.
 func holderIdentity() string {
 	host, _ := os.Hostname()
@@ -56,7 +60,9 @@ func (a *Applier) lockSource(ctx context.Context, inv Inventory, wait time.Durat
 	for {
 		holder, err := a.tryLease(ctx, key)
 		switch {
-		case apierrors.IsForbidden(err) || apierrors.IsNotFound(err) && holder == "":
+		case errors.Is(err, errLeaseRace):
+			continue
+		case apierrors.IsForbidden(err) || apierrors.IsNotFound(err):
 			// No right to Leases, or the namespace does not exist yet
 			// (the source creates it): unlocked.
 			return func() {}, nil
@@ -81,7 +87,8 @@ func (a *Applier) lockSource(ctx context.Context, inv Inventory, wait time.Durat
 }
 
 // tryLease takes the Lease when it is free, expired or this process's; it
-// returns the other holder when it is not.
+// returns the other holder when it is not, and errLeaseRace when another
+// sync wrote it between the read and the write.
 func (a *Applier) tryLease(ctx context.Context, key types.NamespacedName) (otherHolder string, err error) {
 	now := metav1.NewMicroTime(time.Now())
 	seconds := int32(leaseDuration / time.Second)
@@ -92,7 +99,7 @@ func (a *Applier) tryLease(ctx context.Context, key types.NamespacedName) (other
 			Labels: map[string]string{"app.kubernetes.io/managed-by": FieldManager}},
 			Spec: coordinationv1.LeaseSpec{HolderIdentity: &a.holder, LeaseDurationSeconds: &seconds, AcquireTime: &now, RenewTime: &now}}
 		if err := a.locks.Create(ctx, &lease); apierrors.IsAlreadyExists(err) {
-			return "another sync", nil // taken meanwhile: look again
+			return "", errLeaseRace
 		} else if err != nil {
 			return "", err
 		}
@@ -107,7 +114,7 @@ func (a *Applier) tryLease(ctx context.Context, key types.NamespacedName) (other
 	lease.Spec.HolderIdentity, lease.Spec.LeaseDurationSeconds = &a.holder, &seconds
 	lease.Spec.AcquireTime, lease.Spec.RenewTime = &now, &now
 	if err := a.locks.Update(ctx, &lease); apierrors.IsConflict(err) {
-		return "another sync", nil
+		return "", errLeaseRace
 	} else if err != nil {
 		return "", err
 	}

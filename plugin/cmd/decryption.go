@@ -2,11 +2,8 @@ package cmd
 
 import (
 	"context"
-	"fmt"
 	"os"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/decrypt"
@@ -58,13 +55,9 @@ func terminalDecrypter(getenv func(string) string) (*decrypt.Decrypter, error) {
 
 // secretKeys reads the age identities of a decryption Secret.
 func secretKeys(ctx context.Context, client kubernetes.Interface, namespace, name string) (*decrypt.Keys, error) {
-	secret, err := client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("Secret %s/%s not found; create it with `kubectl create secret generic %s -n %s "+
-			"--from-file=age%s=KEYFILE` (the file age-keygen wrote)", namespace, name, name, namespace, decrypt.AgeKeySuffix)
-	}
+	secret, err := getSecret(ctx, client, namespace, name, "generic", "--from-file=age"+decrypt.AgeKeySuffix+"=AGE_KEY_FILE")
 	if err != nil {
-		return nil, fmt.Errorf("Secret %s/%s: %w", namespace, name, err)
+		return nil, err
 	}
 	return decrypt.KeysFromSecret(namespace, name, secret.Data)
 }

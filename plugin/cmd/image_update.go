@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
@@ -220,13 +218,10 @@ func registryCredentials(client kubernetes.Interface, terminal bool) imageauto.R
 			}
 			return imageauto.LocalRegistryCredentials(ctx, namespace, name)
 		}
-		secret, err := client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return imageauto.RegistryCredentials{}, fmt.Errorf("Secret %s/%s not found; create it with `kubectl create secret docker-registry %s -n %s "+
-				"--docker-server=REGISTRY --docker-username=USER --docker-password=TOKEN`", namespace, name, name, namespace)
-		}
+		secret, err := getSecret(ctx, client, namespace, name, "docker-registry",
+			"--docker-server=REGISTRY --docker-username=USER --docker-password=TOKEN")
 		if err != nil {
-			return imageauto.RegistryCredentials{}, fmt.Errorf("Secret %s/%s: %w", namespace, name, err)
+			return imageauto.RegistryCredentials{}, err
 		}
 		kc, err := imageauto.KeychainFromSecretData(secret.Data)
 		if err != nil {

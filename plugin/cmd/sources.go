@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -195,13 +196,9 @@ func credentials(client kubernetes.Interface, terminal bool) source.CredentialsF
 			}
 			return source.Auth{Username: os.Getenv(EnvGitUsername), Password: os.Getenv(EnvGitPassword)}, nil
 		}
-		secret, err := client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return source.Auth{}, fmt.Errorf("Secret %s/%s not found; create it with `kubectl create secret generic %s -n %s "+
-				"--from-literal=username=USER --from-literal=password=TOKEN`", namespace, name, name, namespace)
-		}
+		secret, err := getSecret(ctx, client, namespace, name, "generic", "--from-literal=username=USER --from-literal=password=TOKEN")
 		if err != nil {
-			return source.Auth{}, fmt.Errorf("Secret %s/%s: %w", namespace, name, err)
+			return source.Auth{}, err
 		}
 		auth, err := source.AuthFromSecretData(secret.Data)
 		if err != nil {
@@ -209,6 +206,20 @@ func credentials(client kubernetes.Interface, terminal bool) source.CredentialsF
 		}
 		return auth, nil
 	}
+}
+
+// getSecret reads Secret namespace/name. A missing one is an error saying
+// how to create it: `kubectl create secret TYPE NAME -n NAMESPACE FLAGS`.
+func getSecret(ctx context.Context, client kubernetes.Interface, namespace, name, secretType, flags string) (*corev1.Secret, error) {
+	secret, err := client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("Secret %s/%s not found; create it with `kubectl create secret %s %s -n %s %s`",
+			namespace, name, secretType, name, namespace, flags)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("Secret %s/%s: %w", namespace, name, err)
+	}
+	return secret, nil
 }
 
 // walker builds the Walker of a command, reading the cluster version for

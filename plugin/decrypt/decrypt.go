@@ -61,12 +61,6 @@ func storeFor(name string, data []byte) (store, bool) {
 
 var yamlSopsKey = regexp.MustCompile(`(?m)^sops:\s*$`)
 
-// Encrypted says whether the file looks SOPS-encrypted.
-func Encrypted(name string, data []byte) bool {
-	_, ok := storeFor(name, data)
-	return ok
-}
-
 // File returns data decrypted when it is a SOPS file, else data itself.
 // Errors name the file and why (never a value): no keys, no matching
 // identity, a key type other than age, or a MAC that does not match (the

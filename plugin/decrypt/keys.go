@@ -71,11 +71,7 @@ func KeysFromSecret(namespace, name string, data map[string][]byte) (*Keys, erro
 		}
 		return nil, fmt.Errorf("%s: no key ending in %s holds an age identity; %s", origin, AgeKeySuffix, hint)
 	}
-	keys, err := ParseKeys(origin, texts...)
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
+	return ParseKeys(origin, texts...)
 }
 
 // KeysFromEnv reads the identities a terminal user gave the sops CLI:
