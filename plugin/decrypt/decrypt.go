@@ -55,7 +55,8 @@ func storeFor(name string, data []byte) (store, bool) {
 	case ".env":
 		return &dotenv.Store{}, bytes.Contains(data, []byte("sops_mac="))
 	default:
-		return sopsyaml.NewStore(&config.YAMLStoreConfig{}), yamlSopsKey.Match(data) && bytes.Contains(data, []byte("mac:"))
+		// The byte checks first: every file of a build comes through here.
+		return sopsyaml.NewStore(&config.YAMLStoreConfig{}), bytes.Contains(data, []byte("mac:")) && yamlSopsKey.Match(data)
 	}
 }
 

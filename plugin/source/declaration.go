@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -255,7 +256,7 @@ func decryption(v any, fail func(f, format string, args ...any) error) (string, 
 		return "", fail(".decryption.secretRef", "expected {name: SECRET} naming a Secret of age keys (*.agekey) in the Application's namespace")
 	}
 	name, _ := ref["name"].(string)
-	if !dnsSubdomain.MatchString(name) {
+	if name == "" || len(validation.IsDNS1123Subdomain(name)) > 0 {
 		return "", fail(".decryption.secretRef.name", "%s is not a Secret name", describe(ref["name"]))
 	}
 	for k := range ref {
@@ -277,9 +278,6 @@ func describe(v any) string {
 		return "a " + oam.TypeName(v)
 	}
 }
-
-// dnsSubdomain is what a Secret name may be (RFC 1123 subdomain).
-var dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
 func originOf(app *oam.Application, c oam.Component) string {
 	o := "Application " + app.Namespace + "/" + app.Name + ": " + c.Field()
