@@ -1,9 +1,10 @@
 package agent
 
 import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/status"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // SetApplication takes a created or updated Application: the sources it

@@ -46,7 +46,7 @@ func newRecorder() *recorder {
 	return &recorder{status: map[string]map[string]any{}, block: map[string]chan struct{}{}, fail: map[string]error{}, running: map[string]int{}}
 }
 
-func (r *recorder) Sync(ctx context.Context, b *reconcile.Built) (*reconcile.SyncResult, error) {
+func (r *recorder) Sync(ctx context.Context, b *build.Built) (*apply.Result, error) {
 	r.mu.Lock()
 	name := b.Source.Name
 	r.running[name]++
@@ -65,7 +65,7 @@ func (r *recorder) Sync(ctx context.Context, b *reconcile.Built) (*reconcile.Syn
 	r.mu.Lock()
 	r.running[name]--
 	r.mu.Unlock()
-	res := &reconcile.SyncResult{Source: name, Revision: b.Revision}
+	res := &apply.Result{Source: name, Revision: b.Revision}
 	return res, err
 }
 

@@ -12,7 +12,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
 )
 
@@ -36,7 +37,7 @@ type observer struct {
 	failed []error
 }
 
-func (o *observer) Sync(ctx context.Context, b *reconcile.Built) (*reconcile.SyncResult, error) {
+func (o *observer) Sync(ctx context.Context, b *build.Built) (*apply.Result, error) {
 	res, err := o.Syncer.Sync(ctx, b)
 	if ctx.Err() != nil {
 		return res, err // stopping: not the source's doing
@@ -61,7 +62,7 @@ func (o *observer) Sync(ctx context.Context, b *reconcile.Built) (*reconcile.Syn
 	case o.drift && len(applied) > 0:
 		o.c.event(apps, corev1.EventTypeNormal, ReasonDriftRepaired, "%s at %s: %s", b.Source.Name, b.Revision, list(applied))
 	case !o.drift:
-		o.c.event(apps, corev1.EventTypeNormal, ReasonSynced, "%s at %s: %s", b.Source.Name, b.Revision, reconcile.Summary(res.Changes))
+		o.c.event(apps, corev1.EventTypeNormal, ReasonSynced, "%s at %s: %s", b.Source.Name, b.Revision, apply.Summary(res.Changes))
 	}
 	if len(pruned) > 0 {
 		o.c.event(apps, corev1.EventTypeNormal, ReasonPruned, "%s: deleted %s", b.Source.Name, list(pruned))

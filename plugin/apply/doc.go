@@ -53,4 +53,8 @@
 // Apply would create, configure and prune (the stale members found as
 // prune finds them), as unified diffs with Secret values masked, and
 // changes nothing.
+//
+// Result and Change are what a sync or delete did, one Change per object
+// (ChangesOf a change set); `sync -o json`, the watch loop and the agent's
+// events all read them.
 package apply

@@ -10,12 +10,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // ApplySet label and annotation keys (KEP-3659, as kubectl reads them).

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oamgitops/kubectl-gitops/test/cluster"
 	"k8s.io/client-go/rest"
+
+	"github.com/oamgitops/kubectl-gitops/test/cluster"
 )
 
 var env *cluster.Cluster

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // confine decides which paths lie inside a root directory, with symlinks

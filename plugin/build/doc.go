@@ -13,4 +13,8 @@
 // cluster) is followed by a fetch of what it missed and a new build, so
 // the render itself stays pure; a chart that cannot be fetched fails the
 // build with an error naming the component, the chart and its version.
+//
+// Built is the product of one source at one revision as every later step
+// takes it (sync, diff, the watch loop): its objects, the repository file
+// of each (Files), the Applications and definitions they rendered from.
 package build

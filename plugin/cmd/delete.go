@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
@@ -78,7 +77,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 			"(the source was never synced to it, or was deleted already)", s, inv.Kind, inv.Namespace, inv.Name)
 	})
 	reverse(targets) // nested sources before the source that declared them
-	results := []*reconcile.SyncResult{}
+	results := []*apply.Result{}
 	for _, t := range targets {
 		res, err := o.deleteOne(ctx, applier, t)
 		results = append(results, res)
@@ -97,9 +96,9 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 }
 
 // deleteOne deletes (or plans the deletion of) one source's objects.
-func (o *DeleteOptions) deleteOne(ctx context.Context, applier *apply.Applier, t target) (*reconcile.SyncResult, error) {
+func (o *DeleteOptions) deleteOne(ctx context.Context, applier *apply.Applier, t target) (*apply.Result, error) {
 	inv := t.rec.Inventory
-	res := &reconcile.SyncResult{Source: t.name, Revision: t.rec.Revision, Inventory: inv, Changes: []reconcile.Change{}}
+	res := &apply.Result{Source: t.name, Revision: t.rec.Revision, Inventory: inv, Changes: []apply.Change{}}
 	var cs *ssa.ChangeSet
 	var err error
 	if o.DryRun {
@@ -114,18 +113,13 @@ func (o *DeleteOptions) deleteOne(ctx context.Context, applier *apply.Applier, t
 	if o.DryRun {
 		suffix = " (dry run)"
 	}
-	if cs != nil {
-		for _, e := range cs.Entries {
-			res.Changes = append(res.Changes, reconcile.Change{Kind: e.ObjMetadata.GroupKind.Kind, Namespace: e.ObjMetadata.Namespace,
-				Name: e.ObjMetadata.Name, Action: string(e.Action) + suffix})
-		}
-	}
+	res.Changes = apply.ChangesOf(cs, suffix)
 	if err != nil {
 		res.Error = err.Error()
 		return res, fmt.Errorf("source %s: %w", t.name, err)
 	}
 	if !o.DryRun {
-		fmt.Fprintf(o.ErrOut, "%s: %s\n", t.name, reconcile.Summary(res.Changes))
+		fmt.Fprintf(o.ErrOut, "%s: %s\n", t.name, apply.Summary(res.Changes))
 	}
 	return res, nil
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
@@ -83,7 +83,7 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 		return err
 	}
 	all := []apply.ObjectDiff{}
-	err = w.Walk(ctx, srcs, func(ctx context.Context, b *reconcile.Built) error {
+	err = w.Walk(ctx, srcs, func(ctx context.Context, b *build.Built) error {
 		diffs, err := syncer.Diff(ctx, b)
 		for _, d := range diffs {
 			all = append(all, d)

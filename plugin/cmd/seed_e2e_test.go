@@ -20,7 +20,6 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/internal/testbin"
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 	"github.com/oamgitops/kubectl-gitops/test/helmrepo"
 )
@@ -172,7 +171,7 @@ func TestSeedSyncAndDiff(t *testing.T) {
 
 	res = gitops(t, repo.Work, "sync", "clusters/apps.yaml", "-o", "json")
 	mustSucceed(t, res, "second sync clusters/apps.yaml")
-	var results []reconcile.SyncResult
+	var results []apply.Result
 	if err := json.Unmarshal([]byte(res.Stdout), &results); err != nil {
 		t.Fatalf("sync -o json: %v\n%s", err, res.Stdout)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
@@ -84,8 +85,8 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	results := []*reconcile.SyncResult{}
-	err = w.Walk(ctx, srcs, func(ctx context.Context, b *reconcile.Built) error {
+	results := []*apply.Result{}
+	err = w.Walk(ctx, srcs, func(ctx context.Context, b *build.Built) error {
 		res, err := syncer.Sync(ctx, b)
 		results = append(results, res)
 		return err
@@ -103,7 +104,7 @@ func (o *SyncOptions) Run(ctx context.Context) error {
 }
 
 // printChanges writes the KIND NAMESPACE NAME ACTION table, in apply order.
-func printChanges(out io.Writer, results []*reconcile.SyncResult) error {
+func printChanges(out io.Writer, results []*apply.Result) error {
 	n := 0
 	for _, r := range results {
 		n += len(r.Changes)

@@ -11,7 +11,7 @@
 // and path. apply.InventoryOf names the ApplySet parent of a source.
 //
 //	w := reconcile.Walker{Build: buildOpts, Credentials: creds, Progress: os.Stderr}
-//	err := w.Walk(ctx, roots, func(ctx context.Context, b *reconcile.Built) error {
+//	err := w.Walk(ctx, roots, func(ctx context.Context, b *build.Built) error {
 //		// b.Source, b.Revision, b.Objects
 //		_, err := syncer.Sync(ctx, b)
 //		return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
@@ -78,7 +79,7 @@ func TestWalkRefusesPathsOutsideRepository(t *testing.T) {
 			}
 			root := source.Declaration{Name: "src", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: tc.path}
 			visited := []string{}
-			err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *Built) error {
+			err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *build.Built) error {
 				for _, o := range b.Objects {
 					visited = append(visited, b.Source.Name+": "+o.GetName())
 				}

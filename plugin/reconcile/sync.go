@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/fluxcd/pkg/ssa"
 	ssaerrors "github.com/fluxcd/pkg/ssa/errors"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
@@ -36,27 +36,6 @@ func DefaultSyncOptions() SyncOptions {
 	return SyncOptions{WaveTimeout: 5 * time.Minute}
 }
 
-// SyncResult is what a sync did to one source.
-type SyncResult struct {
-	Source    string          `json:"source"`
-	Revision  string          `json:"revision"`
-	Inventory apply.Inventory `json:"inventory"`
-	Changes   []Change        `json:"changes"`
-	// Error is why the sync of the source failed; empty when it did not.
-	Error string `json:"error,omitempty"`
-}
-
-// Change is what a sync did to one object.
-type Change struct {
-	Kind      string `json:"kind"`
-	Namespace string `json:"namespace,omitempty"`
-	Name      string `json:"name"`
-	Action    string `json:"action"`
-}
-
-// Subject names the object: Kind/namespace/name (apply.Subject).
-func (c Change) Subject() string { return apply.Subject(c.Kind, c.Namespace, c.Name) }
-
 // Syncer applies built sources to one cluster: their objects in waves
 // gated on health (the definitions' health rules, else kstatus), their
 // revision and components recorded in the source's inventory.
@@ -68,7 +47,7 @@ type Syncer struct {
 
 // applier is the Applier of b's identity: its ServiceAccount, else the
 // default one, else the caller's.
-func (s *Syncer) applier(b *Built) (*apply.Applier, error) {
+func (s *Syncer) applier(b *build.Built) (*apply.Applier, error) {
 	sa := b.Source.ServiceAccountName
 	if sa == "" {
 		sa = s.Options.DefaultServiceAccount
@@ -78,7 +57,7 @@ func (s *Syncer) applier(b *Built) (*apply.Applier, error) {
 
 // applyOptions are the applier's options for b, the same for Sync and
 // Diff.
-func (s *Syncer) applyOptions(b *Built) apply.ApplyOptions {
+func (s *Syncer) applyOptions(b *build.Built) apply.ApplyOptions {
 	opts := apply.DefaultApplyOptions(apply.InventoryOf(b.Source))
 	opts.Prune = b.Source.Prune
 	opts.AllowEmpty = s.Options.AllowEmpty
@@ -106,7 +85,7 @@ func (s *Syncer) applyOptions(b *Built) apply.ApplyOptions {
 // Delete deletes what the source of inv applied, as the identity s is
 // applied as (the agent's garbage collection of a deleted Application).
 func (s *Syncer) Delete(ctx context.Context, src source.Declaration, inv apply.Inventory) (*ssa.ChangeSet, error) {
-	a, err := s.applier(&Built{Source: src})
+	a, err := s.applier(&build.Built{Source: src})
 	if err != nil {
 		return ssa.NewChangeSet(), err
 	}
@@ -121,7 +100,7 @@ func (s *Syncer) ListNestable(ctx context.Context, namespaces []string) ([]apply
 
 // Diff says what Sync would do to b, changing nothing: the same objects
 // and options go to the applier's Diff.
-func (s *Syncer) Diff(ctx context.Context, b *Built) ([]apply.ObjectDiff, error) {
+func (s *Syncer) Diff(ctx context.Context, b *build.Built) ([]apply.ObjectDiff, error) {
 	a, err := s.applier(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", b.Source, err)
@@ -135,7 +114,7 @@ func (s *Syncer) Diff(ctx context.Context, b *Built) ([]apply.ObjectDiff, error)
 }
 
 // Sync applies b. The result lists what was done also when it fails.
-func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
+func (s *Syncer) Sync(ctx context.Context, b *build.Built) (*apply.Result, error) {
 	inv := apply.InventoryOf(b.Source)
 	opts := s.applyOptions(b)
 	opts.Progress = func(e apply.WaveEvent) {
@@ -151,16 +130,12 @@ func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
 	s.progress("%s: applying %d objects (inventory %s %s/%s)", b.Source.Name, len(b.Objects), inv.Kind, inv.Namespace, inv.Name)
 	a, err := s.applier(b)
 	if err != nil {
-		return &SyncResult{Source: b.Source.Name, Revision: b.Revision, Inventory: inv, Changes: []Change{}, Error: err.Error()}, err
+		return &apply.Result{Source: b.Source.Name, Revision: b.Revision, Inventory: inv, Changes: []apply.Change{}, Error: err.Error()}, err
 	}
 	cs, err := a.Apply(ctx, b.Objects, opts)
-	res := &SyncResult{Source: b.Source.Name, Revision: b.Revision, Inventory: inv, Changes: []Change{}}
+	res := &apply.Result{Source: b.Source.Name, Revision: b.Revision, Inventory: inv, Changes: apply.ChangesOf(cs, "")}
 	if cs != nil {
-		for _, e := range cs.Entries {
-			res.Changes = append(res.Changes, Change{Kind: e.ObjMetadata.GroupKind.Kind, Namespace: e.ObjMetadata.Namespace,
-				Name: e.ObjMetadata.Name, Action: string(e.Action)})
-		}
-		s.progress("%s: %s", b.Source.Name, Summary(res.Changes))
+		s.progress("%s: %s", b.Source.Name, apply.Summary(res.Changes))
 	}
 	if err != nil {
 		var rejected *ssaerrors.DryRunErr
@@ -176,24 +151,6 @@ func (s *Syncer) Sync(ctx context.Context, b *Built) (*SyncResult, error) {
 	}
 	s.progress("%s: healthy at %s", b.Source.Name, b.Revision)
 	return res, nil
-}
-
-// Summary counts changes by action: "2 created, 1 unchanged".
-func Summary(changes []Change) string {
-	counts := map[string]int{}
-	for _, c := range changes {
-		counts[c.Action]++
-	}
-	var parts []string
-	for _, a := range []ssa.Action{ssa.CreatedAction, ssa.ConfiguredAction, ssa.UnchangedAction, ssa.DeletedAction, ssa.SkippedAction, ssa.UnknownAction} {
-		if n := counts[string(a)]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, a))
-		}
-	}
-	if len(parts) == 0 {
-		return "nothing to apply"
-	}
-	return strings.Join(parts, ", ")
 }
 
 func (s *Syncer) progress(format string, args ...any) {

@@ -20,32 +20,6 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
-// Built is one fetched and built source.
-type Built struct {
-	Source source.Declaration
-	// Revision is the fetched commit, "main@sha1:<hash>".
-	Revision string
-	// Objects are the rendered objects, without the build's file
-	// annotations.
-	Objects []*unstructured.Unstructured
-	// Files are the repository files of the objects.
-	Files Files
-	// Applications are the OAM Applications the objects were rendered
-	// from; the inventory records their components' types and traits.
-	Applications []*oam.Application
-	// Definitions are the definitions the Applications rendered with, for
-	// judging the health of the applied workloads; nil when the build
-	// rendered nothing.
-	Definitions *definition.Registry
-	// Parent is the source whose build declared this one; nil for a
-	// root. Its inventory is recorded in this one's, so `delete` finds
-	// nested sources from the cluster alone.
-	Parent *source.Declaration
-	// Decrypter opened the source's SOPS files; messages about its objects
-	// go through its RedactError. Nil when the walker decrypts nothing.
-	Decrypter *decrypt.Decrypter
-}
-
 // Walker fetches and builds sources and their nested sources.
 type Walker struct {
 	// Build configures each build. Build.Render is required.
@@ -77,7 +51,7 @@ var ErrCrossNamespace = errors.New("a nested source may not leave its parent's n
 // walks the kustomize sources the build declared, depth first. A source
 // reached a second time by another path is visited once; one that declares
 // itself (a cycle) fails with source.ErrCycle. Walk stops at the first error.
-func (w *Walker) Walk(ctx context.Context, roots []source.Declaration, visit func(context.Context, *Built) error) error {
+func (w *Walker) Walk(ctx context.Context, roots []source.Declaration, visit func(context.Context, *build.Built) error) error {
 	seen := map[string]bool{}
 	for _, s := range roots {
 		if err := w.walk(ctx, s, nil, seen, visit); err != nil {
@@ -87,7 +61,7 @@ func (w *Walker) Walk(ctx context.Context, roots []source.Declaration, visit fun
 	return nil
 }
 
-func (w *Walker) walk(ctx context.Context, s source.Declaration, chain []source.Declaration, seen map[string]bool, visit func(context.Context, *Built) error) error {
+func (w *Walker) walk(ctx context.Context, s source.Declaration, chain []source.Declaration, seen map[string]bool, visit func(context.Context, *build.Built) error) error {
 	// Before the key: a path out of the repository must not pass for
 	// the root and look like a cycle.
 	if _, err := source.RepoPath(s.Path); err != nil {
@@ -125,7 +99,7 @@ func (w *Walker) walk(ctx context.Context, s source.Declaration, chain []source.
 // one fetches and builds a source, returning its nested sources. When the
 // fetched revision is known (not empty), it builds nothing and fails with
 // errUnchanged, the Built holding only the source and revision.
-func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*Built, []source.Declaration, error) {
+func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*build.Built, []source.Declaration, error) {
 	var auth source.Auth
 	if w.Credentials != nil {
 		a, err := w.Credentials(ctx, s.Namespace, s.SecretRef)
@@ -145,7 +119,7 @@ func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*
 	}
 	defer co.Close()
 	if known != "" && co.Revision == known {
-		return &Built{Source: s, Revision: co.Revision}, nil, errUnchanged
+		return &build.Built{Source: s, Revision: co.Revision}, nil, errUnchanged
 	}
 	w.progress("%s: fetched %s", s.Name, co.Revision)
 
@@ -205,7 +179,7 @@ func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", s, err)
 	}
-	files := filesOf(res.Objects, rel)
+	files := build.FilesOf(res.Objects, rel)
 	apps := make([]*oam.Application, 0, len(res.Applications))
 	for _, n := range res.Applications {
 		app, err := oam.Parse(n)
@@ -218,7 +192,7 @@ func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*
 	if n := bopts.Decrypter.Files(); n > 0 {
 		w.progress("%s: decrypted %d SOPS file(s) in memory", s.Name, n)
 	}
-	return &Built{Source: s, Revision: co.Revision, Objects: objects, Files: files, Applications: apps, Definitions: defs,
+	return &build.Built{Source: s, Revision: co.Revision, Objects: objects, Files: files, Applications: apps, Definitions: defs,
 		Decrypter: bopts.Decrypter}, nested, nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
@@ -84,7 +85,7 @@ func TestWalkSetsParent(t *testing.T) {
 	w := testWalker(t, map[string]source.Auth{"team/git-secret": {}, "team/": {}})
 	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters"}
 	var got []string
-	err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *Built) error {
+	err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *build.Built) error {
 		parent := "-"
 		if b.Parent != nil {
 			parent = b.Parent.Name

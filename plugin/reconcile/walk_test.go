@@ -66,7 +66,7 @@ func TestWalkNestedSources(t *testing.T) {
 	w := testWalker(t, map[string]source.Auth{"team/git-secret": {Username: "u", Password: "p"}})
 	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters", SecretRef: "git-secret"}
 	var got []string
-	err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *Built) error {
+	err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *build.Built) error {
 		names := []string{}
 		for _, o := range b.Objects {
 			names = append(names, o.GetKind()+"/"+o.GetName())
@@ -100,7 +100,7 @@ func TestWalkCycle(t *testing.T) {
 	w := testWalker(t, map[string]source.Auth{"team/git-secret": {}, "team/": {}})
 	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "a"}
 	visits := 0
-	err := w.Walk(context.Background(), []source.Declaration{root}, func(context.Context, *Built) error { visits++; return nil })
+	err := w.Walk(context.Background(), []source.Declaration{root}, func(context.Context, *build.Built) error { visits++; return nil })
 	if !errors.Is(err, source.ErrCycle) {
 		t.Fatalf("want source.ErrCycle, got %v", err)
 	}
@@ -127,7 +127,7 @@ spec:
 	w := testWalker(t, nil)
 	w.Credentials = nil
 	root := source.Declaration{Name: "bad", Namespace: "web", URL: srv.URL("bad"), Path: "apps", Origin: "clusters/x.yaml"}
-	err := w.Walk(context.Background(), []source.Declaration{root}, func(context.Context, *Built) error {
+	err := w.Walk(context.Background(), []source.Declaration{root}, func(context.Context, *build.Built) error {
 		t.Error("visited a source that did not render")
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
+
 	"github.com/oamgitops/kubectl-gitops/internal/redact"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/fluxcd/pkg/ssa"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
@@ -19,7 +19,7 @@ type entry struct {
 	children []*entry
 	// built is the last build that synced healthy: the drift clock syncs
 	// it again. Nil before the first sync and after a failed one.
-	built *reconcile.Built
+	built *build.Built
 	// synced is built's revision, the one a pull need not build again;
 	// empty when built is nil.
 	synced string

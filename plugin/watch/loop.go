@@ -7,24 +7,21 @@ import (
 	"io"
 	"time"
 
-	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 )
 
 // Fetcher fetches one source alone and builds it when its revision is not
 // the known one.
 type Fetcher interface {
-	FetchOne(ctx context.Context, s source.Declaration, known string) (*reconcile.Fetched, error)
+	FetchOne(ctx context.Context, s source.Declaration, known string) (*build.Fetched, error)
 }
-
-var _ Fetcher = (*reconcile.Walker)(nil)
 
 // Syncer applies one built source.
 type Syncer interface {
-	Sync(ctx context.Context, b *reconcile.Built) (*reconcile.SyncResult, error)
+	Sync(ctx context.Context, b *build.Built) (*apply.Result, error)
 }
-
-var _ Syncer = (*reconcile.Syncer)(nil)
 
 // Options configures a Loop.
 type Options struct {
@@ -91,7 +88,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // Loop watches sources and syncs what changes.
 type Loop struct {
-	// Fetcher fetches and builds sources (a *reconcile.Walker).
+	// Fetcher fetches and builds sources (plugin/reconcile's Walker).
 	Fetcher Fetcher
 	// Syncer syncs new revisions; its progress lines are the sync's.
 	Syncer Syncer

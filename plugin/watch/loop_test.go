@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
+	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
@@ -107,8 +109,8 @@ func (f *fixture) wantProgress(lines ...string) {
 func TestScheduleNewRevisionsAndDrift(t *testing.T) {
 	f := newFixture(t, 8*time.Minute+30*time.Second, map[string]string{"a/cm.yaml": configMap("a"), "b/cm.yaml": configMap("b")})
 	f.at(2*time.Minute+30*time.Second, map[string]string{"a/cm.yaml": configMap("a2")})
-	f.drift.changes = func(b *reconcile.Built) []reconcile.Change {
-		return []reconcile.Change{{Kind: "ConfigMap", Namespace: "team", Name: "a2", Action: "configured"}}
+	f.drift.changes = func(b *build.Built) []apply.Change {
+		return []apply.Change{{Kind: "ConfigMap", Namespace: "team", Name: "a2", Action: "configured"}}
 	}
 	f.run(f.source("a", "a", 0), f.source("b", "b", 2*time.Minute))
 	f.want(

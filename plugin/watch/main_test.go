@@ -13,6 +13,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/catalog"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
+	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
@@ -101,10 +102,10 @@ type recordingSyncer struct {
 	// fail returns the error of the nth sync (from 1) of source name.
 	fail    func(name string, n int) error
 	calls   map[string]int
-	changes func(b *reconcile.Built) []reconcile.Change
+	changes func(b *build.Built) []apply.Change
 }
 
-func (r *recordingSyncer) Sync(_ context.Context, b *reconcile.Built) (*reconcile.SyncResult, error) {
+func (r *recordingSyncer) Sync(_ context.Context, b *build.Built) (*apply.Result, error) {
 	if r.calls == nil {
 		r.calls = map[string]int{}
 	}
@@ -113,7 +114,7 @@ func (r *recordingSyncer) Sync(_ context.Context, b *reconcile.Built) (*reconcil
 	if b.Parent != nil {
 		what += " (in " + b.Parent.Name + ")"
 	}
-	res := &reconcile.SyncResult{Source: b.Source.Name, Revision: b.Revision}
+	res := &apply.Result{Source: b.Source.Name, Revision: b.Revision}
 	if r.changes != nil {
 		res.Changes = r.changes(b)
 	}
@@ -134,7 +135,7 @@ type recordingFetcher struct {
 	names map[string]bool
 }
 
-func (f *recordingFetcher) FetchOne(ctx context.Context, s source.Declaration, known string) (*reconcile.Fetched, error) {
+func (f *recordingFetcher) FetchOne(ctx context.Context, s source.Declaration, known string) (*build.Fetched, error) {
 	if f.names[s.Name] {
 		f.tl.add("fetch %s", s.Name)
 	}
@@ -178,3 +179,10 @@ spec:
       properties: {url: "` + url + `", path: ` + path + `, git: {branch: main}}
 `
 }
+
+// The walker and syncer of plugin/reconcile are what cmd and the agent
+// give a Loop.
+var (
+	_ Fetcher = (*reconcile.Walker)(nil)
+	_ Syncer  = (*reconcile.Syncer)(nil)
+)
