@@ -8,7 +8,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/catalog"
 	"github.com/oamgitops/kubectl-gitops/functions/internal/fnrun"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
-	"github.com/oamgitops/kubectl-gitops/plugin/charts"
+	"github.com/oamgitops/kubectl-gitops/remote/charts"
 )
 
 func main() {

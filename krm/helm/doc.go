@@ -12,7 +12,7 @@
 // the plugin, the charts a test packaged, the ConfigMaps among a
 // function's input items). A lookup of something the Source does not hold
 // fails with an error wrapping ErrNotAvailable, and Render reports it as a
-// *MissingError, so a caller that may fetch (plugin/charts) learns what to
+// *MissingError, so a caller that may fetch (remote/charts) learns what to
 // fetch, fetches it, then renders again:
 //
 //	req, err := helm.ParseRequest(fields) // from a definition's helmChart

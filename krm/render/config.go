@@ -58,7 +58,7 @@ type ConfigSpec struct {
 	// or what goes to one cluster. Default: every placement.
 	workflow.Selection `json:",inline" yaml:",inline"`
 	// Charts says where the function gets the charts of `helm` components
-	// (plugin/charts reads it; kubectl gitops uses its own cache and
+	// (remote/charts reads it; kubectl gitops uses its own cache and
 	// fetches what it lacks). Default: the plugin's cache, no network.
 	Charts *ChartsConfig `json:"charts,omitempty" yaml:"charts,omitempty"`
 	// Limits bound the evaluation of each Application's templates.

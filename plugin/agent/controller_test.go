@@ -18,8 +18,8 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
-	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
 
@@ -143,7 +143,7 @@ func newFixtureWith(t *testing.T, concurrent int, edit func(*Options)) *fixture 
 		t.Fatal(err)
 	}
 	w := &reconcile.Walker{Build: build.Options{Render: render.Function{Builtins: builtins, LoadDir: catalog.LoadDir}},
-		Fetch: source.Options{CacheDir: t.TempDir()}}
+		Fetch: gitrepo.Options{CacheDir: t.TempDir()}}
 	loop := &watch.Loop{Fetcher: w, Syncer: f.rec, Options: watch.DefaultOptions()}
 	opts := Options{Loop: loop, Inventories: f.rec, Status: f.rec, Concurrent: concurrent, Clock: f.clock}
 	if edit != nil {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/catalog"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
-	"github.com/oamgitops/kubectl-gitops/plugin/charts"
+	"github.com/oamgitops/kubectl-gitops/remote/charts"
 	"github.com/oamgitops/kubectl-gitops/test/helmrepo"
 )
 

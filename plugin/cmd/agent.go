@@ -16,7 +16,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/agent"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
-	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // ApplicationResource is the resource of OAM Applications.
@@ -140,7 +140,7 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster client: %w", err)
 	}
-	trees := &source.Trees{}
+	trees := &gitrepo.Trees{}
 	defer trees.Close()
 	loop, syncer, err := o.SourceOptions.pullLoop(client, o.PullFlags.settings(trees))
 	if err != nil {

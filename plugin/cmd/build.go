@@ -19,7 +19,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/krm/render"
 	"github.com/oamgitops/kubectl-gitops/krm/setters"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
-	"github.com/oamgitops/kubectl-gitops/plugin/charts"
+	"github.com/oamgitops/kubectl-gitops/remote/charts"
 	"github.com/oamgitops/kubectl-gitops/plugin/decrypt"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
-	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // Exit statuses of diff.
@@ -72,7 +72,7 @@ func (o *DiffOptions) Validate() error {
 
 // Run diffs; it returns an ExitError with DiffFound when anything differs.
 func (o *DiffOptions) Run(ctx context.Context) error {
-	trees := &source.Trees{}
+	trees := &gitrepo.Trees{}
 	defer trees.Close()
 	srcs, w, err := o.prepare(trees)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // ImageUpdateOptions scans registries and commits image updates to the
@@ -175,9 +176,9 @@ func (o *ImageUpdateOptions) imageSources() ([]imageauto.Source, error) {
 // cluster from the environment and the local docker config.
 func (o *ImageUpdateOptions) updater() (*imageauto.Updater, error) {
 	opts := imageauto.DefaultOptions()
-	opts.Author = source.Signature{Name: o.AuthorName, Email: o.AuthorEmail}
+	opts.Author = gitrepo.Signature{Name: o.AuthorName, Email: o.AuthorEmail}
 	opts.DryRun, opts.MaxPushAttempts, opts.RegistryTimeout, opts.Progress = o.DryRun, o.PushAttempts, o.RegistryTimeout, o.ErrOut
-	u := &imageauto.Updater{Fetch: source.DefaultOptions(), Options: opts}
+	u := &imageauto.Updater{Fetch: gitrepo.DefaultOptions(), Options: opts}
 	if o.restConfig == nil {
 		var once sync.Once
 		warn := func(namespace, name string) {
@@ -188,9 +189,9 @@ func (o *ImageUpdateOptions) updater() (*imageauto.Updater, error) {
 				})
 			}
 		}
-		u.GitCredentials = func(_ context.Context, namespace, name string) (source.Auth, error) {
+		u.GitCredentials = func(_ context.Context, namespace, name string) (gitrepo.Auth, error) {
 			warn(namespace, name)
-			return source.Auth{Username: os.Getenv(EnvGitUsername), Password: os.Getenv(EnvGitPassword)}, nil
+			return gitrepo.Auth{Username: os.Getenv(EnvGitUsername), Password: os.Getenv(EnvGitPassword)}, nil
 		}
 		u.RegistryCredentials = func(ctx context.Context, namespace, name string) (imageauto.RegistryCredentials, error) {
 			warn(namespace, name)

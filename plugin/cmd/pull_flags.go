@@ -8,8 +8,8 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
-	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // PullFlags are the flags of the pull loop, shared by watch and agent.
@@ -56,6 +56,6 @@ func (p *PullFlags) validate() error {
 }
 
 // settings are the pull loop's settings, its checkouts shared by trees.
-func (p *PullFlags) settings(trees *source.Trees) pullSettings {
+func (p *PullFlags) settings(trees *gitrepo.Trees) pullSettings {
 	return pullSettings{p.Timeout, p.AllowEmpty, p.Interval, p.DriftInterval, trees}
 }

@@ -17,9 +17,10 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/oamgitops/kubectl-gitops/krm/render"
-	"github.com/oamgitops/kubectl-gitops/plugin/charts"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/charts"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // Environment variables holding Git credentials for sources that name no
@@ -141,8 +142,8 @@ func (o *SourceOptions) validate() error {
 	return nil
 }
 
-func (o *SourceOptions) flagRef() source.Ref {
-	return source.Ref{Branch: o.Branch, Tag: o.Tag, SemVer: o.SemVer, Commit: o.Commit}
+func (o *SourceOptions) flagRef() gitrepo.Ref {
+	return gitrepo.Ref{Branch: o.Branch, Tag: o.Tag, SemVer: o.SemVer, Commit: o.Commit}
 }
 
 // sources resolves the SOURCE argument or the flags.
@@ -188,21 +189,21 @@ func repoName(url string) string {
 // none uses the environment's GIT_USERNAME/GIT_PASSWORD when terminal (a
 // user's command), none in the agent: a tenant's source would fetch with
 // credentials given for the platform.
-func credentials(client kubernetes.Interface, terminal bool) source.CredentialsFunc {
-	return func(ctx context.Context, namespace, name string) (source.Auth, error) {
+func credentials(client kubernetes.Interface, terminal bool) gitrepo.CredentialsFunc {
+	return func(ctx context.Context, namespace, name string) (gitrepo.Auth, error) {
 		if name == "" {
 			if !terminal {
-				return source.Auth{}, nil
+				return gitrepo.Auth{}, nil
 			}
-			return source.Auth{Username: os.Getenv(EnvGitUsername), Password: os.Getenv(EnvGitPassword)}, nil
+			return gitrepo.Auth{Username: os.Getenv(EnvGitUsername), Password: os.Getenv(EnvGitPassword)}, nil
 		}
 		secret, err := getSecret(ctx, client, namespace, name, "generic", "--from-literal=username=USER --from-literal=password=TOKEN")
 		if err != nil {
-			return source.Auth{}, err
+			return gitrepo.Auth{}, err
 		}
-		auth, err := source.AuthFromSecretData(secret.Data)
+		auth, err := gitrepo.AuthFromSecretData(secret.Data)
 		if err != nil {
-			return source.Auth{}, fmt.Errorf("Secret %s/%s: %w", namespace, name, err)
+			return gitrepo.Auth{}, fmt.Errorf("Secret %s/%s: %w", namespace, name, err)
 		}
 		return auth, nil
 	}
@@ -226,7 +227,7 @@ func getSecret(ctx context.Context, client kubernetes.Interface, namespace, name
 // rendering unless --cluster-version gives one.
 // prepare resolves the sources and the walker that syncs or diffs them.
 // The walker's checkouts are shared through trees, which the caller closes.
-func (o *SourceOptions) prepare(trees *source.Trees) ([]source.Declaration, *reconcile.Walker, error) {
+func (o *SourceOptions) prepare(trees *gitrepo.Trees) ([]source.Declaration, *reconcile.Walker, error) {
 	srcs, err := o.sources()
 	if err != nil {
 		return nil, nil, err
@@ -242,7 +243,7 @@ func (o *SourceOptions) prepare(trees *source.Trees) ([]source.Declaration, *rec
 	return srcs, w, nil
 }
 
-func (o *SourceOptions) walker(client kubernetes.Interface, trees *source.Trees) (*reconcile.Walker, error) {
+func (o *SourceOptions) walker(client kubernetes.Interface, trees *gitrepo.Trees) (*reconcile.Walker, error) {
 	version := o.ClusterVersion
 	if version == "" {
 		v, err := client.Discovery().ServerVersion()
@@ -263,10 +264,10 @@ func (o *SourceOptions) walker(client kubernetes.Interface, trees *source.Trees)
 	// Charts of helm components: fetched into the cache, a private
 	// repository's credentials and valuesFrom objects read from the cluster.
 	if opts.Charts, err = charts.New(charts.Options{AllowNetwork: true, Credentials: credentials(client, o.terminal),
-		Values: charts.ClusterValues(client), Progress: o.ErrOut}); err != nil {
+		Values: clusterValues(client), Progress: o.ErrOut}); err != nil {
 		return nil, err
 	}
-	fetch := source.DefaultOptions()
+	fetch := gitrepo.DefaultOptions()
 	fetch.Trees = trees // sources on one repository read one checkout of a commit
 	return &reconcile.Walker{Build: opts, Fetch: fetch, Credentials: credentials(client, o.terminal), Progress: o.ErrOut,
 		Decryption:           decryption(client, o.terminal),

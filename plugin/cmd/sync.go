@@ -11,7 +11,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
-	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // SyncOptions syncs a source (and its nested sources) into a cluster once.
@@ -75,7 +75,7 @@ func (o *SyncOptions) syncer() (*reconcile.Syncer, error) {
 
 // Run syncs.
 func (o *SyncOptions) Run(ctx context.Context) error {
-	trees := &source.Trees{}
+	trees := &gitrepo.Trees{}
 	defer trees.Close()
 	srcs, w, err := o.prepare(trees)
 	if err != nil {

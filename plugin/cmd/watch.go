@@ -13,6 +13,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
 	"github.com/oamgitops/kubectl-gitops/plugin/watch"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // WatchOptions keep a cluster in step with sources until stopped.
@@ -80,7 +81,7 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster client: %w", err)
 	}
-	trees := &source.Trees{}
+	trees := &gitrepo.Trees{}
 	defer trees.Close()
 	loop, _, err := o.SourceOptions.pullLoop(client, o.PullFlags.settings(trees))
 	if err != nil {
@@ -134,7 +135,7 @@ type pullSettings struct {
 	allowEmpty              bool
 	interval, driftInterval time.Duration
 	// trees shares the checkouts of a commit; the caller closes it.
-	trees *source.Trees
+	trees *gitrepo.Trees
 }
 
 // pullLoop builds the watch loop watch and agent run (without tasks), and

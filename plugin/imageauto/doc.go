@@ -13,7 +13,7 @@
 //
 //	srcs, err := imageauto.FromApplications(nodes, "default", "")
 //	u := &imageauto.Updater{GitCredentials: creds, RegistryCredentials: regCreds,
-//		Fetch: source.DefaultOptions(), Options: imageauto.DefaultOptions()}
+//		Fetch: gitrepo.DefaultOptions(), Options: imageauto.DefaultOptions()}
 //	res, err := u.Update(ctx, srcs[0]) // res.Commit, res.Changes, res.Message
 //
 // Tags are listed with go-containerregistry, every page, with credentials

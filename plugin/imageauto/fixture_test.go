@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 	"github.com/oamgitops/kubectl-gitops/test/registry"
 )
@@ -103,17 +104,17 @@ func (f *fixture) sources(t *testing.T) []Source {
 // the seed's.
 func (f *fixture) updater(t *testing.T) *Updater {
 	return &Updater{
-		GitCredentials: func(_ context.Context, ns, name string) (source.Auth, error) {
+		GitCredentials: func(_ context.Context, ns, name string) (gitrepo.Auth, error) {
 			if ns != "default" || name != "git-secret" {
 				t.Errorf("Git credentials asked for Secret %s/%s", ns, name)
 			}
-			return source.Auth{Username: gitUser, Password: gitPassword}, nil
+			return gitrepo.Auth{Username: gitUser, Password: gitPassword}, nil
 		},
 		RegistryCredentials: func(_ context.Context, ns, name string) (RegistryCredentials, error) {
 			kc, err := DockerConfigKeychain(f.dockerConfig)
 			return RegistryCredentials{Keychain: kc, From: "the test's docker config"}, err
 		},
-		Fetch:   source.Options{CacheDir: f.cacheDir},
+		Fetch:   gitrepo.Options{CacheDir: f.cacheDir},
 		Options: Options{Progress: &testWriter{t: t}},
 	}
 }

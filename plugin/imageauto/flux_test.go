@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 	"github.com/oamgitops/kubectl-gitops/test/registry"
 )
@@ -90,10 +91,10 @@ spec:
 			kc, err := DockerConfigKeychain([]byte(`{"auths": {"http://` + reg.Addr() + `/v2/": {"username": "` + regUser + `", "password": "` + regPassword + `"}}}`))
 			return RegistryCredentials{Keychain: kc}, err
 		},
-		Fetch:   source.Options{CacheDir: t.TempDir()},
+		Fetch:   gitrepo.Options{CacheDir: t.TempDir()},
 		Options: Options{Progress: &testWriter{t: t}},
 	}
-	src := Source{Git: source.Declaration{Name: "fleet", Namespace: "default", URL: srv.URL("fleet"), Ref: source.Ref{Branch: "main"}, Path: "./clusters/prod"}}
+	src := Source{Git: source.Declaration{Name: "fleet", Namespace: "default", URL: srv.URL("fleet"), Ref: gitrepo.Ref{Branch: "main"}, Path: "./clusters/prod"}}
 	res, err := u.Update(context.Background(), src)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/krm/imagepolicy"
 	"github.com/oamgitops/kubectl-gitops/krm/setters"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // policyEntry is one policy to evaluate.
@@ -34,7 +35,7 @@ type plan struct {
 	notes      []string
 	files      map[string][]byte
 	message    string
-	author     source.Signature
+	author     gitrepo.Signature
 	pushBranch string
 }
 
@@ -53,7 +54,7 @@ func origin(s imagepolicy.Source) string {
 // plan finds the source's policies in co, selects a tag for each, and
 // computes the files to change and the commit message. It writes nothing.
 // srcDir is the source's path, checked with source.RepoPath.
-func (u *Updater) plan(ctx context.Context, src Source, srcDir string, co *source.Checkout, sc *scanner, o Options) (*plan, error) {
+func (u *Updater) plan(ctx context.Context, src Source, srcDir string, co *gitrepo.Checkout, sc *scanner, o Options) (*plan, error) {
 	p := &plan{author: o.Author}
 	f, err := discover(co.Dir, srcDir)
 	if err != nil {

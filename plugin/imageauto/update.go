@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // Default commit author.
@@ -21,7 +22,7 @@ type Options struct {
 	// Author is the author and committer of the commits. Default:
 	// kubectl-gitops <noreply@oamgitops.dev>. An ImageUpdateAutomation's
 	// author wins over it.
-	Author source.Signature
+	Author gitrepo.Signature
 	// DryRun computes the changes and the commit message without
 	// committing. Default false.
 	DryRun bool
@@ -73,13 +74,13 @@ func (o *Options) defaults() {
 // commits the selected tags to the source's branch.
 type Updater struct {
 	// GitCredentials reads a source's Git credentials. Nil means none.
-	GitCredentials source.CredentialsFunc
+	GitCredentials gitrepo.CredentialsFunc
 	// RegistryCredentials reads registry credentials. Nil means
 	// LocalRegistryCredentials.
 	RegistryCredentials RegistryCredentialsFunc
 	// Fetch configures fetches and pushes (the Git cache); WorkDir is
 	// ignored.
-	Fetch   source.Options
+	Fetch   gitrepo.Options
 	Options Options
 }
 
@@ -99,7 +100,7 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 		}
 	}
 	fail := func(err error) (*Result, error) {
-		var se *source.Error
+		var se *gitrepo.Error
 		if errors.As(err, &se) {
 			return res, err
 		}
@@ -121,16 +122,16 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 			return fail(err)
 		}
 	}
-	var auth source.Auth
+	var auth gitrepo.Auth
 	if u.GitCredentials != nil {
 		if auth, err = u.GitCredentials(ctx, src.Git.Namespace, src.Git.SecretRef); err != nil {
 			return fail(err)
 		}
 	}
-	spec := source.Spec{Name: src.Git.Name, URL: src.Git.URL, Ref: src.Git.Ref, Auth: auth}
+	spec := gitrepo.Spec{Name: src.Git.Name, URL: src.Git.URL, Ref: src.Git.Ref, Auth: auth}
 	fetch := u.Fetch
 	fetch.WorkDir, fetch.Trees = "", nil // the update writes into the files
-	co, err := source.Fetch(ctx, spec, fetch)
+	co, err := gitrepo.Fetch(ctx, spec, fetch)
 	if err != nil {
 		return fail(err)
 	}
@@ -163,8 +164,8 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 		progress("dry run: %d field(s) in %d file(s) would change; nothing committed", len(p.changes), len(p.files))
 		return res, nil
 	}
-	pushed, err := source.CommitAndPush(ctx, spec, source.PushOptions{Options: fetch, Branch: p.pushBranch, MaxAttempts: o.MaxPushAttempts, Checkout: co},
-		func(ctx context.Context, c *source.Checkout) (*source.Commit, error) {
+	pushed, err := gitrepo.CommitAndPush(ctx, spec, gitrepo.PushOptions{Options: fetch, Branch: p.pushBranch, MaxAttempts: o.MaxPushAttempts, Checkout: co},
+		func(ctx context.Context, c *gitrepo.Checkout) (*gitrepo.Commit, error) {
 			if c != co {
 				progress("fetched %s (the branch moved; updating again)", c.Revision)
 				np, err := u.plan(ctx, src, dir, c, sc, o)
@@ -176,7 +177,7 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 			if len(p.files) == 0 {
 				return nil, nil
 			}
-			return &source.Commit{Files: p.files, Message: p.message, Author: p.author, When: o.Now()}, nil
+			return &gitrepo.Commit{Files: p.files, Message: p.message, Author: p.author, When: o.Now()}, nil
 		})
 	res.record(p)
 	if pushed != nil {

@@ -1,5 +1,5 @@
 // Package reconcile wires the plugin's pieces into one pass over a source:
-// fetch it (plugin/source), build it (plugin/build), then hand the objects
+// fetch it (remote/gitrepo), build it (plugin/build), then hand the objects
 // to a visitor: Syncer.Sync applies them, Syncer.Diff asks the applier what
 // the same apply would do (plugin/apply's Diff), so diff and sync agree.
 //

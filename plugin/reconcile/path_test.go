@@ -10,6 +10,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
 
@@ -53,7 +54,7 @@ func TestWalkRefusesPathsOutsideRepository(t *testing.T) {
 	}
 	repo.MustCommit(t, "paths")
 	repo.MustPush(t)
-	w := testWalker(t, map[string]source.Auth{"team/git-secret": {}, "team/": {}})
+	w := testWalker(t, map[string]gitrepo.Auth{"team/git-secret": {}, "team/": {}})
 
 	tests := map[string]struct {
 		url, path string
@@ -77,7 +78,7 @@ func TestWalkRefusesPathsOutsideRepository(t *testing.T) {
 			if url == "" {
 				url = srv.URL("config")
 			}
-			root := source.Declaration{Name: "src", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: tc.path}
+			root := source.Declaration{Name: "src", Namespace: "team", URL: url, Ref: gitrepo.Ref{Branch: "main"}, Path: tc.path}
 			visited := []string{}
 			err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *build.Built) error {
 				for _, o := range b.Objects {

@@ -13,6 +13,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/apply"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // SyncOptions configures how a Syncer applies each built source.
@@ -66,7 +67,7 @@ func (s *Syncer) applyOptions(b *build.Built) apply.ApplyOptions {
 	}
 	opts.Revision = b.Revision
 	opts.Source = &apply.SourceRecord{Name: b.Source.Name, App: b.Source.App, Component: b.Source.Component, Index: b.Source.Index,
-		URL: source.DisplayURL(b.Source.URL), Ref: b.Source.Ref.String(), Path: b.Source.CleanPath()}
+		URL: gitrepo.DisplayURL(b.Source.URL), Ref: b.Source.Ref.String(), Path: b.Source.CleanPath()}
 	if b.Parent != nil {
 		parent := apply.InventoryOf(*b.Parent)
 		opts.Source.Parent = &parent

@@ -18,6 +18,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/decrypt"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // Walker fetches and builds sources and their nested sources.
@@ -27,9 +28,9 @@ type Walker struct {
 	// Fetch configures each fetch; WorkDir is ignored (each fetch gets a
 	// new temporary directory, or with Fetch.Trees a shared read-only one,
 	// given up after the visit).
-	Fetch source.Options
+	Fetch gitrepo.Options
 	// Credentials reads a source's credentials. Nil means none.
-	Credentials source.CredentialsFunc
+	Credentials gitrepo.CredentialsFunc
 	// Decryption gives the decrypter of a source's SOPS files (its
 	// decryption Secret's keys, or the terminal's). Nil: encrypted files
 	// fail the build with decrypt.ErrNoKeys.
@@ -100,7 +101,7 @@ func (w *Walker) walk(ctx context.Context, s source.Declaration, chain []source.
 // fetched revision is known (not empty), it builds nothing and fails with
 // errUnchanged, the Built holding only the source and revision.
 func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*build.Built, []source.Declaration, error) {
-	var auth source.Auth
+	var auth gitrepo.Auth
 	if w.Credentials != nil {
 		a, err := w.Credentials(ctx, s.Namespace, s.SecretRef)
 		if err != nil {
@@ -110,7 +111,7 @@ func (w *Walker) one(ctx context.Context, s source.Declaration, known string) (*
 	}
 	opts := w.Fetch
 	opts.WorkDir = ""
-	co, err := source.Fetch(ctx, source.Spec{Name: s.Name, URL: s.URL, Ref: s.Ref, Auth: auth, Known: known}, opts)
+	co, err := gitrepo.Fetch(ctx, gitrepo.Spec{Name: s.Name, URL: s.URL, Ref: s.Ref, Auth: auth, Known: known}, opts)
 	if err != nil {
 		if s.Origin == "" {
 			return nil, nil, err // it names the source and its URL

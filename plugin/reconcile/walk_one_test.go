@@ -9,6 +9,7 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
 
@@ -23,10 +24,10 @@ func TestFetchOne(t *testing.T) {
 	})
 	first := repo.MustCommit(t, "first")
 	repo.MustPush(t)
-	w := testWalker(t, map[string]source.Auth{"team/git-secret": {}, "team/": {}})
+	w := testWalker(t, map[string]gitrepo.Auth{"team/git-secret": {}, "team/": {}})
 	var progress bytes.Buffer
 	w.Progress = &progress
-	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters"}
+	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: gitrepo.Ref{Branch: "main"}, Path: "clusters"}
 	ctx := context.Background()
 
 	f, err := w.FetchOne(ctx, root, "")
@@ -82,8 +83,8 @@ func TestWalkSetsParent(t *testing.T) {
 	})
 	repo.MustCommit(t, "nested twice")
 	repo.MustPush(t)
-	w := testWalker(t, map[string]source.Auth{"team/git-secret": {}, "team/": {}})
-	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters"}
+	w := testWalker(t, map[string]gitrepo.Auth{"team/git-secret": {}, "team/": {}})
+	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: gitrepo.Ref{Branch: "main"}, Path: "clusters"}
 	var got []string
 	err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *build.Built) error {
 		parent := "-"

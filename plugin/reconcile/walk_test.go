@@ -12,6 +12,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/krm/render"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
 
@@ -32,7 +33,7 @@ func configMap(name string) string {
 	return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + ", namespace: team}\n"
 }
 
-func testWalker(t *testing.T, creds map[string]source.Auth) *Walker {
+func testWalker(t *testing.T, creds map[string]gitrepo.Auth) *Walker {
 	t.Helper()
 	builtins, err := catalog.Registry()
 	if err != nil {
@@ -40,11 +41,11 @@ func testWalker(t *testing.T, creds map[string]source.Auth) *Walker {
 	}
 	return &Walker{
 		Build: build.Options{Render: render.Function{Builtins: builtins, LoadDir: catalog.LoadDir}},
-		Fetch: source.Options{CacheDir: t.TempDir()},
-		Credentials: func(_ context.Context, ns, name string) (source.Auth, error) {
+		Fetch: gitrepo.Options{CacheDir: t.TempDir()},
+		Credentials: func(_ context.Context, ns, name string) (gitrepo.Auth, error) {
 			a, ok := creds[ns+"/"+name]
 			if !ok {
-				return source.Auth{}, errors.New("no secret " + ns + "/" + name)
+				return gitrepo.Auth{}, errors.New("no secret " + ns + "/" + name)
 			}
 			return a, nil
 		},
@@ -63,8 +64,8 @@ func TestWalkNestedSources(t *testing.T) {
 	})
 	repo.MustCommit(t, "nested")
 	repo.MustPush(t)
-	w := testWalker(t, map[string]source.Auth{"team/git-secret": {Username: "u", Password: "p"}})
-	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "clusters", SecretRef: "git-secret"}
+	w := testWalker(t, map[string]gitrepo.Auth{"team/git-secret": {Username: "u", Password: "p"}})
+	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: gitrepo.Ref{Branch: "main"}, Path: "clusters", SecretRef: "git-secret"}
 	var got []string
 	err := w.Walk(context.Background(), []source.Declaration{root}, func(_ context.Context, b *build.Built) error {
 		names := []string{}
@@ -97,8 +98,8 @@ func TestWalkCycle(t *testing.T) {
 	})
 	repo.MustCommit(t, "loop")
 	repo.MustPush(t)
-	w := testWalker(t, map[string]source.Auth{"team/git-secret": {}, "team/": {}})
-	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: source.Ref{Branch: "main"}, Path: "a"}
+	w := testWalker(t, map[string]gitrepo.Auth{"team/git-secret": {}, "team/": {}})
+	root := source.Declaration{Name: "root", Namespace: "team", URL: url, Ref: gitrepo.Ref{Branch: "main"}, Path: "a"}
 	visits := 0
 	err := w.Walk(context.Background(), []source.Declaration{root}, func(context.Context, *build.Built) error { visits++; return nil })
 	if !errors.Is(err, source.ErrCycle) {

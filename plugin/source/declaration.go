@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 )
 
 // KustomizeType is the component type that declares a nested source.
@@ -34,7 +35,7 @@ type Declaration struct {
 	// URL is the repository. It may hold credentials: print Name instead.
 	URL string
 	// Ref selects the commit.
-	Ref Ref
+	Ref gitrepo.Ref
 	// Path is the directory in the repository to build, slash separated.
 	Path string
 	// SecretRef names the Secret with the credentials; empty for none.

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
+
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -35,7 +37,7 @@ spec:
         pullInterval: 1m30s
 `,
 			want: []Declaration{{Name: "infra/database-config", Namespace: "default", URL: "http://git.example/config.git",
-				Ref: Ref{Branch: "main"}, Path: "./infrastructure", SecretRef: "git-secret", Prune: true,
+				Ref: gitrepo.Ref{Branch: "main"}, Path: "./infrastructure", SecretRef: "git-secret", Prune: true,
 				App: "infra", Component: "database-config", Interval: 90 * time.Second,
 				Origin: "clusters/x.yaml: Application default/infra: spec.components[0]"}},
 		},
@@ -53,7 +55,7 @@ kind: ConfigMap
 metadata: {name: not-an-app}
 `,
 			want: []Declaration{{Name: "apps/src", Namespace: "fallback", URL: "ssh://git@h/r.git",
-				Ref: Ref{SemVer: ">=1.0.0"}, Path: "apps", App: "apps", Component: "src", Index: 1,
+				Ref: gitrepo.Ref{SemVer: ">=1.0.0"}, Path: "apps", App: "apps", Component: "src", Index: 1,
 				Origin: "clusters/x.yaml: Application fallback/apps: spec.components[1]"}},
 		},
 		"missing url": {
@@ -218,13 +220,13 @@ func TestReadApplicationsSeed(t *testing.T) {
 }
 
 func TestDeclarationKeyAndInventoryName(t *testing.T) {
-	a := Declaration{Name: "infra/database-config", Namespace: "default", URL: "http://h/c.git", Ref: Ref{Branch: "main"}, Path: "./infrastructure"}
+	a := Declaration{Name: "infra/database-config", Namespace: "default", URL: "http://h/c.git", Ref: gitrepo.Ref{Branch: "main"}, Path: "./infrastructure"}
 	b := a
 	b.Path = "infrastructure/"
 	if a.Key() != b.Key() {
 		t.Errorf("equivalent paths give different keys: %q, %q", a.Key(), b.Key())
 	}
-	b.Ref = Ref{Tag: "main"}
+	b.Ref = gitrepo.Ref{Tag: "main"}
 	if a.Key() == b.Key() {
 		t.Errorf("branch and tag of the same name give one key %q", a.Key())
 	}

@@ -1,7 +1,6 @@
 package source
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path"
@@ -31,10 +30,3 @@ func RepoPath(p string) (string, error) {
 	}
 	return c, nil
 }
-
-// CredentialsFunc returns the credentials in the Secret namespace/name
-// (Flux's keys: username, password, bearerToken, identity, known_hosts,
-// ca.crt), or, when name is empty, whatever the caller provides without
-// one (the environment, or none). Git sources, charts and image
-// automation all read their Secrets through one.
-type CredentialsFunc func(ctx context.Context, namespace, name string) (Auth, error)

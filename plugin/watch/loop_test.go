@@ -14,6 +14,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
 
@@ -76,7 +77,7 @@ func (f *fixture) at(offset time.Duration, files map[string]string) {
 }
 
 func (f *fixture) source(name, path string, interval time.Duration) source.Declaration {
-	return source.Declaration{Name: name, Namespace: "team", URL: f.url, Ref: source.Ref{Branch: "main"}, Path: path, Interval: interval}
+	return source.Declaration{Name: name, Namespace: "team", URL: f.url, Ref: gitrepo.Ref{Branch: "main"}, Path: path, Interval: interval}
 }
 
 func (f *fixture) run(roots ...source.Declaration) {

@@ -17,6 +17,7 @@ import (
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
 	"github.com/oamgitops/kubectl-gitops/plugin/reconcile"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 	"github.com/oamgitops/kubectl-gitops/test/gitserver"
 )
 
@@ -159,7 +160,7 @@ func testWalker(t *testing.T) *reconcile.Walker {
 	}
 	return &reconcile.Walker{
 		Build: build.Options{Render: render.Function{Builtins: builtins, LoadDir: catalog.LoadDir}},
-		Fetch: source.Options{CacheDir: t.TempDir()},
+		Fetch: gitrepo.Options{CacheDir: t.TempDir()},
 	}
 }
 
