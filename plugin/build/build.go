@@ -20,9 +20,9 @@ import (
 
 	"github.com/oamgitops/kubectl-gitops/krm/oam"
 	"github.com/oamgitops/kubectl-gitops/krm/render"
-	"github.com/oamgitops/kubectl-gitops/remote/charts"
 	"github.com/oamgitops/kubectl-gitops/plugin/decrypt"
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
+	"github.com/oamgitops/kubectl-gitops/remote/charts"
 )
 
 // Options steer a build.

@@ -19,8 +19,8 @@ import (
 	"github.com/oamgitops/kubectl-gitops/krm/render"
 	"github.com/oamgitops/kubectl-gitops/krm/setters"
 	"github.com/oamgitops/kubectl-gitops/plugin/build"
-	"github.com/oamgitops/kubectl-gitops/remote/charts"
 	"github.com/oamgitops/kubectl-gitops/plugin/decrypt"
+	"github.com/oamgitops/kubectl-gitops/remote/charts"
 )
 
 // BuildOptions renders a directory offline.
