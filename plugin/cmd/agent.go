@@ -162,7 +162,7 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	c, err := agent.New(agent.Options{Loop: loop, Inventories: syncer.Appliers.Own(), Status: writer, Collector: syncer, Finalizers: writer,
 		Events: events, Metrics: metrics, Concurrent: o.Concurrent, Progress: o.ErrOut,
 		ImageUpdate: func(ctx context.Context, srcs []imageauto.Source) (bool, error) {
-			return imageTask(u, srcs, o.ImageInterval, o.ErrOut).Run(ctx)
+			return imageTask(u, srcs, o.ImageInterval, o.Concurrent, o.ErrOut).Run(ctx)
 		}, ImageInterval: o.ImageInterval})
 	if err != nil {
 		return err

@@ -19,25 +19,26 @@ func (o SourceOptions) imageUpdateOptions() *ImageUpdateOptions {
 		AuthorEmail: d.Author.Email, RegistryTimeout: d.RegistryTimeout, PushAttempts: d.MaxPushAttempts}
 }
 
-// imageTask is image automation as a watch task: u.Update on each of srcs
-// every interval. It says only what it pushed (an "up to date" every
-// minute is noise); the loop reports its failures.
-func imageTask(u *imageauto.Updater, srcs []imageauto.Source, interval time.Duration, errOut io.Writer) watch.Task {
+// imageTask is image automation as a watch task: u.UpdateAll over srcs,
+// workers repositories at once, every interval. It says only what it
+// pushed (an "up to date" every minute is noise); the loop reports its
+// failures.
+func imageTask(u *imageauto.Updater, srcs []imageauto.Source, interval time.Duration, workers int, errOut io.Writer) watch.Task {
 	u.Options.Progress = nil
 	return watch.Task{Name: "image automation", Interval: interval, Run: func(ctx context.Context) (bool, error) {
 		changed := false
 		var errs []error
-		for _, s := range srcs {
-			res, err := u.Update(ctx, s)
+		results, failures := u.UpdateAll(ctx, srcs, workers)
+		for i, res := range results {
+			if err := failures[i]; err != nil {
+				errs = append(errs, err)
+			}
 			if res != nil && res.Commit != "" {
 				changed = true
 				for _, c := range res.Changes {
 					fmt.Fprintf(errOut, "%s: image automation pushed %.7s to %s: %s:%d: %s -> %s\n",
 						res.Source, res.Commit, res.Branch, c.File, c.Line, c.Old, c.New)
 				}
-			}
-			if err != nil {
-				errs = append(errs, err)
 			}
 		}
 		return changed, errors.Join(errs...)

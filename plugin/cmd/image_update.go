@@ -112,8 +112,9 @@ func (o *ImageUpdateOptions) Validate() error {
 	return o.SourceOptions.validate()
 }
 
-// Run updates each source in turn; a failing source does not stop the
-// others, and the command fails when any did.
+// Run updates the sources, imageauto.DefaultWorkers repositories at once;
+// a failing source does not stop the others, and the command fails when
+// any did. Results are printed in the order of the sources.
 func (o *ImageUpdateOptions) Run(ctx context.Context) error {
 	srcs, err := o.imageSources()
 	if err != nil {
@@ -123,15 +124,13 @@ func (o *ImageUpdateOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	results := []*imageauto.Result{}
+	results, failures := u.UpdateAll(ctx, srcs, imageauto.DefaultWorkers)
 	var errs []error
 	policies := 0
-	for _, s := range srcs {
-		res, err := u.Update(ctx, s)
-		results = append(results, res)
+	for i, res := range results {
 		policies += len(res.Policies)
-		if err != nil {
-			errs = append(errs, err)
+		if failures[i] != nil {
+			errs = append(errs, failures[i])
 		}
 	}
 	if o.machine() {

@@ -126,7 +126,7 @@ func (o *WatchOptions) imageTask() (watch.Task, error) {
 	if err != nil {
 		return watch.Task{}, err
 	}
-	return imageTask(u, srcs, o.ImageInterval, o.ErrOut), nil
+	return imageTask(u, srcs, o.ImageInterval, imageauto.DefaultWorkers, o.ErrOut), nil
 }
 
 // pullSettings are the flags watch and agent share.

@@ -16,6 +16,10 @@
 //		Fetch: gitrepo.DefaultOptions(), Options: imageauto.DefaultOptions()}
 //	res, err := u.Update(ctx, srcs[0]) // res.Commit, res.Changes, res.Message
 //
+// UpdateAll updates many sources at once, one repository per worker and
+// the sources of one repository in turn, so a pass over 200 sources is
+// not 200 fetches in a row and two updates never race for one branch.
+//
 // Tags are listed with go-containerregistry, every page, with credentials
 // from a docker-registry Secret (KeychainFromSecretData) or the local docker
 // config (LocalRegistryCredentials); they never appear in messages.

@@ -45,6 +45,8 @@ type Server struct {
 	inner http.Handler
 	// tagPages counts tag list requests served, for tests of pagination.
 	tagPages atomic.Int64
+	// held counts the requests the Hang fault holds now.
+	held atomic.Int64
 	// fault is how the server misbehaves (SetFault); healed is closed
 	// when it stops.
 	mu     sync.Mutex
@@ -89,6 +91,8 @@ func (s *Server) misbehave(w http.ResponseWriter, r *http.Request) bool {
 		writeError(w, http.StatusInternalServerError, "UNKNOWN", "registry failing for the test")
 		return true
 	case Hang:
+		s.held.Add(1)
+		defer s.held.Add(-1)
 		select {
 		case <-healed:
 		case <-r.Context().Done():
@@ -119,6 +123,9 @@ func (s *Server) Addr() string { return s.http.Listener.Addr().String() }
 // Repository returns the image name of repository repo on this registry,
 // e.g. 127.0.0.1:PORT/testapp.
 func (s *Server) Repository(repo string) string { return s.Addr() + "/" + repo }
+
+// Held returns how many requests the Hang fault is holding now.
+func (s *Server) Held() int64 { return s.held.Load() }
 
 // TagListRequests returns how many tag list pages the server has served.
 func (s *Server) TagListRequests() int64 { return s.tagPages.Load() }

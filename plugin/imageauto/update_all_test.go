@@ -1,0 +1,94 @@
+package imageauto
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oamgitops/kubectl-gitops/test/registry"
+)
+
+// TestUpdateAllUpdatesRepositoriesAtOnce holds every registry's answers:
+// the three repositories must all be asking their registry at once (one
+// after another, only the first would), while the two sources of the first
+// repository never ask at the same time. Once the registries answer, each
+// source has its result in the order given.
+func TestUpdateAllUpdatesRepositoriesAtOnce(t *testing.T) {
+	fs := []*fixture{newFixture(t), newFixture(t), newFixture(t)}
+	auths := map[string]any{}
+	var srcs []Source
+	for _, f := range fs {
+		srcs = append(srcs, f.sources(t)...)
+		auths[f.reg.Addr()] = map[string]string{"auth": base64.StdEncoding.EncodeToString([]byte(regUser + ":" + regPassword))}
+		f.reg.SetFault(registry.Hang)
+	}
+	srcs = append(srcs[:1], srcs...) // the first repository twice
+	cfg, err := json.Marshal(map[string]any{"auths": auths})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := fs[0].updater(t)
+	u.RegistryCredentials = func(context.Context, string, string) (RegistryCredentials, error) {
+		kc, err := DockerConfigKeychain(cfg)
+		return RegistryCredentials{Keychain: kc, From: "the test's docker config"}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	type outcome struct {
+		results []*Result
+		errs    []error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		r, e := u.UpdateAll(ctx, srcs, 4)
+		done <- outcome{r, e}
+	}()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		asking := 0
+		for _, f := range fs {
+			if f.reg.Held() > 0 {
+				asking++
+			}
+		}
+		if asking == len(fs) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30s only %d of %d registries were asked at once: the repositories are updated one after another", asking, len(fs))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := fs[0].reg.Held(); n != 1 {
+		t.Errorf("the first repository's registry holds %d requests: its two sources are updated at once", n)
+	}
+	for _, f := range fs {
+		f.reg.SetFault(registry.Healthy)
+	}
+	got := <-done
+
+	newTag := "master-5d6e7f8-1700000500"
+	for i, res := range got.results {
+		if got.errs[i] != nil {
+			t.Errorf("source %d: %v", i, got.errs[i])
+			continue
+		}
+		if res.Source != srcs[i].Git.Name || res.Origin != srcs[i].Git.Origin {
+			t.Errorf("result %d is of %s (%s), want %s (%s)", i, res.Source, res.Origin, srcs[i].Git.Name, srcs[i].Git.Origin)
+		}
+		pushed := res.Commit != ""
+		if want := i != 1; pushed != want { // the second of the first repository finds it done
+			t.Errorf("result %d: pushed %v, want %v (%+v)", i, pushed, want, res)
+		}
+	}
+	for i, f := range fs {
+		if !strings.Contains(f.serverFile(t, "apps/my-app.yaml"), newTag) {
+			t.Errorf("repository %d: apps/my-app.yaml not updated to %s", i, newTag)
+		}
+	}
+}
