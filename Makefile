@@ -77,7 +77,7 @@ $(AGE_KEYGEN):
 # run the built binaries through kustomize and kpt, the reference renders,
 # and each fuzz target for FUZZTIME.
 test: build tools check-catalog-docs cluster-binaries
-	KUSTOMIZE=$(KUSTOMIZE) HELM=$(HELM) SOPS=$(SOPS) AGE_KEYGEN=$(AGE_KEYGEN) BIN=$(BIN) $(GO) test -count=1 ./...
+	KUSTOMIZE=$(KUSTOMIZE) HELM=$(HELM) SOPS=$(SOPS) AGE_KEYGEN=$(AGE_KEYGEN) BIN=$(BIN) $(GO) test -count=1 -timeout 45m ./...
 	$(MAKE) --no-print-directory fuzz
 	@if [ -d $(REFERENCE)/render ]; then \
 		bash $(REFERENCE)/render/run-all.sh '$(BIN)/render-application' ; \

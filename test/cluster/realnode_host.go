@@ -210,10 +210,16 @@ func (st *hostState) guard() error {
 			return err
 		}
 	}
+	// Recorded before it is added: a run that crashes from here on must
+	// find it in the saved state, or the next run inherits the blackhole
+	// (and, its resolver route undone, a machine without DNS).
+	st.RouteAdded = true
+	if err := st.save(); err != nil {
+		return err
+	}
 	if _, err := sh("ip", "route", "replace", "blackhole", privateNet); err != nil {
 		return err
 	}
-	st.RouteAdded = true
 	for _, rule := range st.guardRules() {
 		if _, err := sh(rule...); err != nil {
 			return err

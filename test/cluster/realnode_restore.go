@@ -38,8 +38,11 @@ func (st *hostState) restore() error {
 		}
 	}
 	if st.RouteAdded {
-		_, err := sh("ip", "route", "del", "blackhole", privateNet)
-		note(err)
+		// Absent when the run crashed between recording it and adding it.
+		if out, _ := sh("ip", "route", "show", "type", "blackhole", privateNet); strings.TrimSpace(out) != "" {
+			_, err := sh("ip", "route", "del", "blackhole", privateNet)
+			note(err)
+		}
 	}
 	for _, r := range st.Resolvers {
 		_, _ = sh("ip", "route", "del", strings.Fields(r)[0])
