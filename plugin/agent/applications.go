@@ -1,6 +1,10 @@
 package agent
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/oamgitops/kubectl-gitops/plugin/source"
@@ -12,9 +16,15 @@ import (
 // longer declares are let go, and a new generation fetches its sources
 // now. Its status is queued to be written.
 func (c *Controller) SetApplication(obj *unstructured.Unstructured) {
-	key := KeyOf(obj)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.setApplication(obj)
+	c.resetRefused()
+}
+
+// setApplication is SetApplication with c.mu held.
+func (c *Controller) setApplication(obj *unstructured.Unstructured) {
+	key := KeyOf(obj)
 	if obj.GetDeletionTimestamp() != nil && c.o.Collector != nil && hasFinalizer(obj) {
 		c.deleting(key, obj)
 		return
@@ -46,15 +56,37 @@ func (c *Controller) SetApplication(obj *unstructured.Unstructured) {
 	for _, s := range st.decl.roots {
 		sk := sourceKey(s)
 		tr := c.sources[sk]
+		if err := c.conflict(tr, key, s); err != nil {
+			// Refused, not merged: the source keeps the settings it is
+			// synced with, and this Application's component says why.
+			if st.refused == nil {
+				st.refused = map[string]error{}
+			}
+			st.refused[sk] = err
+			if tr.apps[key] {
+				c.drop(key, sk)
+			}
+			tr.refused[key] = true
+			continue
+		}
 		switch {
 		case tr == nil:
-			tr = &tracked{src: s, apps: map[string]bool{}}
+			tr = &tracked{src: s, apps: map[string]bool{}, refused: map[string]bool{}}
 			c.sources[sk] = tr
+			if st.waitFor != nil {
+				st.waitFor[sk] = 0 // a new source: its first step is news
+			}
 			c.queue.Add(item{source: sk})
 		case newGen:
-			if s != tr.src {
-				s := s
-				tr.src, tr.pending = s, &s
+			next := s
+			if s.Name != tr.src.Name {
+				// Declared by another Application too: the source keeps the
+				// name its inventory was written under.
+				next = tr.src.WithSettingsOf(s)
+			}
+			if next != tr.src {
+				tr.src, tr.pending = next, &next
+				c.reconsider(tr) // those refused may agree with it now
 			}
 			tr.pullNow = true
 			c.queue.Add(item{source: sk})
@@ -74,6 +106,7 @@ func (c *Controller) SetApplication(obj *unstructured.Unstructured) {
 func (c *Controller) DeleteApplication(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.resetRefused()
 	st := c.apps[key]
 	if st == nil {
 		return
@@ -108,6 +141,8 @@ func (c *Controller) drop(app, sourceKey string) *tracked {
 		return nil
 	}
 	delete(tr.apps, app)
+	delete(tr.refused, app)
+	c.reconsider(tr)
 	if len(tr.apps) > 0 {
 		return nil
 	}
@@ -115,23 +150,80 @@ func (c *Controller) drop(app, sourceKey string) *tracked {
 	return tr
 }
 
+// conflict refuses s, which Application app declares, when another
+// Application of the namespace declares the same source (repository, ref
+// and path: one inventory) with other settings: the source would
+// otherwise be synced with whichever declaration came last. Nil when
+// nothing else declares it, or when the settings agree.
+func (c *Controller) conflict(tr *tracked, app string, s source.Declaration) error {
+	if tr == nil || len(tr.apps) == 0 || (len(tr.apps) == 1 && tr.apps[app]) {
+		return nil
+	}
+	field, mine, theirs := source.SettingsDiffer(s, tr.src)
+	if field == "" {
+		return nil
+	}
+	other := tr.src.App
+	for _, k := range slices.Sorted(maps.Keys(tr.apps)) {
+		if k != app {
+			other = k
+			break
+		}
+	}
+	return fmt.Errorf("%s: source %s is also declared by Application %s with %s %s, not %s: "+
+		"one source (repository, ref and path) is synced with one set of settings; make them agree, or declare another path",
+		s.Origin, s.Name, other, field, theirs, mine)
+}
+
+// reconsider sets again, once the caller's change is done, the
+// Applications refused for a conflict with tr: its declarers or settings
+// changed, so they may agree now. c.mu is held.
+func (c *Controller) reconsider(tr *tracked) {
+	for app := range tr.refused {
+		c.resetApps = append(c.resetApps, app)
+	}
+	clear(tr.refused)
+}
+
+// resetRefused sets again the Applications reconsider queued. c.mu is
+// held; each set may queue others, which are set in turn.
+func (c *Controller) resetRefused() {
+	for len(c.resetApps) > 0 {
+		app := c.resetApps[0]
+		c.resetApps = c.resetApps[1:]
+		if st := c.apps[app]; st != nil && !st.deleting {
+			c.setApplication(st.obj)
+		}
+	}
+}
+
 // sourcesOf are the tracked sources of st in component order, with what
 // their last step left.
 func (c *Controller) sourcesOf(st *appState) ([]source.Declaration, map[int]status.SourceStep, bool) {
 	snaps := map[int]status.SourceStep{}
 	observed := true
-	for _, s := range st.decl.roots {
+	roots := slices.Clone(st.decl.roots)
+	for i, s := range roots {
+		if err := st.refused[sourceKey(s)]; err != nil {
+			snaps[s.Index] = status.SourceStep{Stepped: true, Err: err}
+			continue
+		}
 		tr := c.sources[sourceKey(s)]
 		if tr == nil {
 			observed = false
 			continue
+		}
+		if tr.src.Name != s.Name {
+			// Shared with another Application: synced, and its inventory
+			// written, under the name of the one that declared it first.
+			roots[i].Name = tr.src.Name
 		}
 		snaps[s.Index] = tr.last
 		if tr.steps <= st.waitFor[sourceKey(s)] {
 			observed = false
 		}
 	}
-	return st.decl.roots, snaps, observed
+	return roots, snaps, observed
 }
 
 // sourceKey is the queue key of a source: its namespace (which holds its

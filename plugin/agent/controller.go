@@ -83,6 +83,9 @@ type Controller struct {
 	mu      sync.Mutex
 	apps    map[string]*appState
 	sources map[string]*tracked
+	// resetApps are Applications to set again once a change is done
+	// (reconsider).
+	resetApps []string
 	// collect are the sources to garbage-collect, by source key.
 	collect map[string]*collection
 }
@@ -108,12 +111,19 @@ type appState struct {
 	// finalizer comes off.
 	deleting bool
 	gc       map[string]bool
+	// refused are the sources, by key, this Application declares with
+	// settings other than those another Application syncs them with.
+	refused map[string]error
 }
 
 // tracked is one declared source.
 type tracked struct {
 	src  source.Declaration
 	apps map[string]bool
+	// refused are the Applications whose declaration of the source was
+	// refused for other settings (conflict); they are set again when the
+	// source's declarers or settings change.
+	refused map[string]bool
 	// tree and observers are used only by the worker holding the key.
 	tree      *watch.Tree
 	observers []*observer

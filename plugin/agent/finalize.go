@@ -74,6 +74,12 @@ func (c *Controller) deleting(key string, obj *unstructured.Unstructured) {
 	c.apps[key] = st
 	for _, s := range st.decl.roots {
 		sk := sourceKey(s)
+		if prev != nil && prev.refused[sk] != nil {
+			continue // refused: never synced on its behalf
+		}
+		if tr := c.sources[sk]; tr != nil {
+			s = tr.src // synced, its inventory written, under its first declarer's name
+		}
 		dropped := c.drop(key, sk)
 		if c.sources[sk] != nil {
 			continue // still declared by another Application

@@ -99,7 +99,7 @@ func TestControllerCollectsDeletedApplications(t *testing.T) {
 		f.c.SetApplication(app)
 	}
 	f.eventually("all synced", func() string {
-		return f.syncedAt("one/a", f.revs[0])() + f.syncedAt("two/b", f.revs[0])() + f.syncedAt("kept/b", f.revs[0])()
+		return f.syncedAt("one/a", f.revs[0])() + f.syncedAt("one/b", f.revs[0])() + f.syncedAt("kept/b", f.revs[0])()
 	})
 	f.eventually("the finalizer on each", func() string {
 		if _, fin := col.state(); !fin["team/one"] || !fin["team/two"] || !fin["other/kept"] {
@@ -152,7 +152,7 @@ func TestControllerCollectsDeletedApplications(t *testing.T) {
 	// two is deleted; its source's collection fails once and waits for its
 	// retry; declared again meanwhile, it is not collected.
 	col.mu.Lock()
-	col.failing["gitops.two.b"] = errors.New("slow")
+	col.failing["gitops.one.b"] = errors.New("slow") // synced under its first declarer's name
 	col.mu.Unlock()
 	f.c.SetApplication(deleted(two))
 	f.eventually("the first attempt failed", func() string {
@@ -162,7 +162,7 @@ func TestControllerCollectsDeletedApplications(t *testing.T) {
 		return ""
 	})
 	col.mu.Lock()
-	delete(col.failing, "gitops.two.b") // a retry would now delete
+	delete(col.failing, "gitops.one.b") // a retry would now delete
 	col.mu.Unlock()
 	f.c.SetApplication(f.app("again", 1, "b"))
 	f.eventually("two's finalizer off", func() string {
