@@ -20,11 +20,15 @@ func (o SourceOptions) imageUpdateOptions() *ImageUpdateOptions {
 }
 
 // imageTask is image automation as a watch task: u.UpdateAll over srcs,
-// workers repositories at once, every interval. It says only what it
+// workers repositories at once, every interval, sources found without a
+// policy skipped until their revision changes. It says only what it
 // pushed (an "up to date" every minute is noise); the loop reports its
 // failures.
 func imageTask(u *imageauto.Updater, srcs []imageauto.Source, interval time.Duration, workers int, errOut io.Writer) watch.Task {
 	u.Options.Progress = nil
+	if u.Seen == nil {
+		u.Seen = imageauto.NewSeen() // kept across passes: the agent gives the same u each time
+	}
 	return watch.Task{Name: "image automation", Interval: interval, Run: func(ctx context.Context) (bool, error) {
 		changed := false
 		var errs []error

@@ -82,6 +82,10 @@ type Updater struct {
 	// ignored.
 	Fetch   gitrepo.Options
 	Options Options
+	// Seen, when set, lets a source found without a policy be skipped
+	// until its revision changes (watch and the agent keep one across
+	// passes). Nil looks at every source every time.
+	Seen *Seen
 }
 
 // Update fetches the source's branch, selects a tag for each image policy
@@ -128,7 +132,7 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 			return fail(err)
 		}
 	}
-	spec := gitrepo.Spec{Name: src.Git.Name, URL: src.Git.URL, Ref: src.Git.Ref, Auth: auth}
+	spec := gitrepo.Spec{Name: src.Git.Name, URL: src.Git.URL, Ref: src.Git.Ref, Auth: auth, Known: u.Seen.without(src)}
 	fetch := u.Fetch
 	fetch.WorkDir, fetch.Trees = "", nil // the update writes into the files
 	co, err := gitrepo.Fetch(ctx, spec, fetch)
@@ -137,6 +141,11 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 	}
 	defer co.Close()
 	res.Revision = co.Revision
+	if co.Dir == "" { // the revision it last held no policy at
+		res.Notes = append(res.Notes, noPolicyNote)
+		progress("no image policy at %s, as before; nothing to do", co.Revision)
+		return res, nil
+	}
 	progress("fetched %s", co.Revision)
 
 	creds := u.RegistryCredentials
@@ -146,6 +155,9 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 	sc := &scanner{creds: creds, list: ListOptions{Timeout: o.RegistryTimeout, PageSize: o.PageSize}, progress: progress, memo: map[string]scanned{}}
 	p, err := u.plan(ctx, src, dir, co, sc, o)
 	res.record(p)
+	if err == nil {
+		u.Seen.record(src, co.Revision, len(p.policies))
+	}
 	for _, n := range p.notes {
 		progress("warning: %s", n)
 	}
@@ -154,7 +166,7 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 	}
 	switch {
 	case len(p.policies) == 0:
-		res.Notes = append(res.Notes, "no image policy: the source declares no imageRepository block and holds no Flux ImagePolicy")
+		res.Notes = append(res.Notes, noPolicyNote)
 		progress("no image policy; nothing to do")
 		return res, nil
 	case len(p.changes) == 0:
@@ -193,6 +205,8 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 	progress("pushed %s to %s: %d field(s) in %d file(s)", short(res.Commit), res.Branch, len(res.Changes), len(p.files))
 	return res, nil
 }
+
+const noPolicyNote = "no image policy: the source declares no imageRepository block and holds no Flux ImagePolicy"
 
 // record copies a plan into the result.
 func (r *Result) record(p *plan) {

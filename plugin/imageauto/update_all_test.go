@@ -92,3 +92,43 @@ func TestUpdateAllUpdatesRepositoriesAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A source without a policy is looked at once per revision when a Seen
+// remembers it: the next pass fetches and stops; a new commit is looked
+// at again, and one that adds a policy is updated.
+func TestSeenSkipsSourcesWithoutPolicyUntilTheyChange(t *testing.T) {
+	f := newFixture(t)
+	src := f.sources(t)[0]
+	src.Declared = nil // the Application's block aside: a plain source
+	u := f.updater(t)
+	var progress strings.Builder
+	u.Options.Progress = &progress
+	u.Seen = NewSeen()
+	ctx := context.Background()
+	for i, want := range []string{"no image policy; nothing to do", "no image policy at main@sha1:"} {
+		progress.Reset()
+		res, err := u.Update(ctx, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(progress.String(), want) || len(res.Policies) != 0 || len(res.Notes) != 1 {
+			t.Errorf("pass %d: progress %q, want %q; result %+v", i+1, progress.String(), want, res)
+		}
+	}
+
+	// A Flux ImagePolicy arrives in Git: a new revision, looked at, updated.
+	policy := "apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy\nmetadata: {name: apps, namespace: default}\n" +
+		"spec:\n  imageRepositoryRef: {name: apps}\n  filterTags: {pattern: '^master-[a-f0-9]+-(?P<ts>[0-9]+)$', extract: '$ts'}\n  policy: {numerical: {order: asc}}\n" +
+		"---\napiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImageRepository\nmetadata: {name: apps, namespace: default}\nspec: {image: " + f.image + "}\n"
+	f.repo.MustWriteFiles(t, map[string]string{"apps/policy.yaml": policy})
+	f.repo.MustCommit(t, "a Flux policy")
+	f.repo.MustPush(t)
+	progress.Reset()
+	res, err := u.Update(ctx, src)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, progress.String())
+	}
+	if len(res.Policies) != 1 || res.Commit == "" {
+		t.Errorf("after the policy arrived: %+v\n%s", res, progress.String())
+	}
+}

@@ -112,8 +112,12 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	audit, err := auditFlags(c.Dir)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(opts.Log, "starting kube-apiserver %s on %s\n", c.Binaries.Version, c.Server)
-	if err := c.run(opts, "kube-apiserver", c.Binaries.APIServer,
+	if err := c.run(opts, "kube-apiserver", c.Binaries.APIServer, append(audit,
 		"--etcd-servers="+etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports[2]),
 		"--cert-dir="+d("pki"), "--token-auth-file="+d("tokens.csv"),
@@ -127,7 +131,7 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		// served as a stream, which needs an etcd newer than Debian's
 		// 3.4: kwok's watches would fail, it would see pods late and
 		// renew no node lease.
-		"--feature-gates=WatchList=false"); err != nil {
+		"--feature-gates=WatchList=false")...); err != nil {
 		return err
 	}
 	if err := c.waitFile(ctx, "kube-apiserver", d("pki/apiserver.crt")); err != nil {

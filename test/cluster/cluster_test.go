@@ -3,8 +3,10 @@ package cluster_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,5 +183,38 @@ func TestNodeLeaseRenewed(t *testing.T) {
 			t.Fatalf("node lease kube-node-lease/%s not renewed within a minute (first renew time %v)", cluster.NodeName, first)
 		case <-time.After(time.Second):
 		}
+	}
+}
+
+// The audit log records each deletion the API server answers, a second
+// one of the same object as 404.
+func TestDeletesAreAudited(t *testing.T) {
+	ns := env.NewNamespace(t)
+	ctx := context.Background()
+	cms := env.Client.CoreV1().ConfigMaps(ns)
+	if _, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "gone"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cms.Delete(ctx, "gone", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cms.Delete(ctx, "gone", metav1.DeleteOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("second delete: %v, want NotFound", err)
+	}
+	deletes, err := env.Deletes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range deletes {
+		if d.Namespace == ns && d.Resource == "configmaps" {
+			if d.User == "" {
+				t.Errorf("%+v: no user", d)
+			}
+			got = append(got, fmt.Sprintf("%s %d %v", d.Name, d.Code, d.Deleted()))
+		}
+	}
+	if want := []string{"gone 200 true", "gone 404 false"}; !slices.Equal(got, want) {
+		t.Errorf("deletes %q, want %q", got, want)
 	}
 }
