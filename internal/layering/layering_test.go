@@ -27,6 +27,7 @@ var rules = []struct {
 	{"plugin/apply", []string{"plugin/reconcile", "plugin/build", "plugin/cmd"}, "the applier knows objects, not builds"},
 	{"plugin/build", []string{"plugin/reconcile", "plugin/apply", "plugin/cmd"}, "a build applies nothing"},
 	{"plugin/agent", []string{"plugin/cmd"}, "commands wire the agent, not the other way"},
+	{"plugin/clusters", []string{"plugin/reconcile", "plugin/apply", "plugin/cmd"}, "the registry knows clusters, not syncs"},
 }
 
 func TestLayering(t *testing.T) {
