@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"sync"
 	"sync/atomic"
 
 	"github.com/spf13/cobra"
@@ -14,6 +12,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/oamgitops/kubectl-gitops/internal/syncio"
 	"github.com/oamgitops/kubectl-gitops/plugin/agent"
 	"github.com/oamgitops/kubectl-gitops/plugin/imageauto"
 	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
@@ -131,7 +130,7 @@ func (o *AgentOptions) Validate() error {
 
 // Run works until ctx is done.
 func (o *AgentOptions) Run(ctx context.Context) error {
-	o.ErrOut = &lockedWriter{w: o.ErrOut} // the workers write too
+	o.ErrOut = syncio.NewWriter(o.ErrOut) // the workers write too
 	client, err := kubernetes.NewForConfig(o.restConfig)
 	if err != nil {
 		return fmt.Errorf("cluster client: %w", err)
@@ -220,16 +219,4 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	}
 	fmt.Fprintln(o.ErrOut, "agent stopped")
 	return nil
-}
-
-// lockedWriter serialises writes from the agent's goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -124,19 +124,23 @@ func (f *fleet) at(ctx context.Context, marker string) func() string {
 		if err != nil {
 			return err.Error()
 		}
-		behind := 0
+		var behind []string
 		for i := range fleetSize {
 			n := fmt.Sprintf("%03d", i)
 			if cms[n] != marker || invs[n] != marker {
-				behind++
+				behind = append(behind, fmt.Sprintf("app-%s (object at %q, inventory at %q)", n, cms[n], invs[n]))
 			}
 		}
 		wantExtras := 0
 		if marker == "r1" {
 			wantExtras = fleetPruned
 		}
-		if behind > 0 || extras != wantExtras {
-			return fmt.Sprintf("%d of %d sources not at %s; %d extras, want %d", behind, fleetSize, marker, extras, wantExtras)
+		if len(behind) > 0 || extras != wantExtras {
+			n := len(behind)
+			if n > 5 {
+				behind = append(behind[:5], "...")
+			}
+			return fmt.Sprintf("%d of %d sources not at %s (%s); %d extras, want %d", n, fleetSize, marker, strings.Join(behind, ", "), extras, wantExtras)
 		}
 		return ""
 	}

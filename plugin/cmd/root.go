@@ -33,7 +33,7 @@ func NewRoot(streams IOStreams) *cobra.Command {
 	root.SetErr(streams.ErrOut)
 	root.AddCommand(NewCmdVersion(streams), NewCmdBuild(streams), NewCmdImage(streams), NewCmdSync(streams), NewCmdDiff(streams), NewCmdLs(streams), NewCmdHistory(streams))
 	root.AddCommand(NewCmdWatch(streams), NewCmdDelete(streams))
-	root.AddCommand(NewCmdInstall(streams), NewCmdAgent(streams))
+	root.AddCommand(NewCmdInstall(streams), NewCmdAgent(streams), NewCmdCluster(streams))
 	return root
 }
 

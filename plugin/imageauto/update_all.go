@@ -2,8 +2,9 @@ package imageauto
 
 import (
 	"context"
-	"io"
 	"sync"
+
+	"github.com/oamgitops/kubectl-gitops/internal/syncio"
 )
 
 // DefaultWorkers is how many repositories `image update` and watch's
@@ -33,7 +34,7 @@ func (u *Updater) UpdateAll(ctx context.Context, srcs []Source, workers int) ([]
 	}
 	one := *u
 	if one.Options.Progress != nil {
-		one.Options.Progress = &lockedWriter{w: one.Options.Progress}
+		one.Options.Progress = syncio.NewWriter(one.Options.Progress)
 	}
 	work := make(chan []int)
 	var wg sync.WaitGroup
@@ -52,16 +53,4 @@ func (u *Updater) UpdateAll(ctx context.Context, srcs []Source, workers int) ([]
 	close(work)
 	wg.Wait()
 	return results, errs
-}
-
-// lockedWriter lets goroutines share a writer one Write at a time.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
