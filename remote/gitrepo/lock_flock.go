@@ -19,9 +19,9 @@ type lock struct {
 	path string
 }
 
-// lockFile takes an exclusive flock on path, waiting until ctx is done when
+// lockPath takes an exclusive flock on path, waiting until ctx is done when
 // wait is set.
-func lockFile(ctx context.Context, path string, wait bool) (*lock, error) {
+func lockPath(ctx context.Context, path string, wait bool) (*lock, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ var errLocked = errors.New("cache entry is in use")
 // without flock. A crashed holder leaves the file behind; remove it by hand.
 type lock struct{ path string }
 
-func lockFile(ctx context.Context, path string, wait bool) (*lock, error) {
+func lockPath(ctx context.Context, path string, wait bool) (*lock, error) {
 	path += ".held"
 	for {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
