@@ -95,6 +95,11 @@ type Updater struct {
 // branch moved meanwhile. Nothing is pushed when any policy fails. The
 // Result is filled as far as Update got, also on error.
 func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
+	return u.update(ctx, src, nil)
+}
+
+// update is Update within an UpdateAll's pass (nil for none).
+func (u *Updater) update(ctx context.Context, src Source, ps *pass) (*Result, error) {
 	o := u.Options
 	o.defaults()
 	res := &Result{Source: src.Git.Name, Origin: src.Git.Origin, DryRun: o.DryRun, Policies: []PolicyResult{}, Changes: []FieldChange{}}
@@ -126,6 +131,12 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 			return fail(err)
 		}
 	}
+	if rev, ok := ps.unchanged(u.Seen, src); ok {
+		res.Revision = rev
+		res.Notes = append(res.Notes, noPolicyNote)
+		progress("no image policy at %s, as before; nothing to do", rev)
+		return res, nil
+	}
 	var auth gitrepo.Auth
 	if u.GitCredentials != nil {
 		if auth, err = u.GitCredentials(ctx, src.Git.Namespace, src.Git.SecretRef); err != nil {
@@ -141,6 +152,7 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 	}
 	defer co.Close()
 	res.Revision = co.Revision
+	ps.fetched(src, co.Revision)
 	if co.Dir == "" { // the revision it last held no policy at
 		res.Notes = append(res.Notes, noPolicyNote)
 		progress("no image policy at %s, as before; nothing to do", co.Revision)
@@ -202,6 +214,7 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 		progress("up to date at %s", res.Revision)
 		return res, nil
 	}
+	ps.fetched(src, "") // the branch moved: the next source fetches it again
 	progress("pushed %s to %s: %d field(s) in %d file(s)", short(res.Commit), res.Branch, len(res.Changes), len(p.files))
 	return res, nil
 }

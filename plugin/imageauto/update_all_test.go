@@ -132,3 +132,34 @@ func TestSeenSkipsSourcesWithoutPolicyUntilTheyChange(t *testing.T) {
 		t.Errorf("after the policy arrived: %+v\n%s", res, progress.String())
 	}
 }
+
+// Plain sources of one repository and ref share one fetch per pass once
+// each is known to hold no policy.
+func TestSeenFetchesARepositoryOncePerPass(t *testing.T) {
+	f := newFixture(t)
+	a := f.sources(t)[0]
+	a.Declared = nil
+	b := a
+	b.Git.Path, b.Git.Name = "clusters", "apps/clusters"
+	u := f.updater(t)
+	u.Seen = NewSeen()
+	ctx := context.Background()
+	pass := func() int64 {
+		before := f.srv.Fetches()
+		_, errs := u.UpdateAll(ctx, []Source{a, b}, 4)
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return f.srv.Fetches() - before
+	}
+	if n := pass(); n != 2 {
+		t.Errorf("first pass: %d fetches, want one per source (neither known yet)", n)
+	}
+	for i := range 2 {
+		if n := pass(); n != 1 {
+			t.Errorf("pass %d: %d fetches, want one for the repository", i+2, n)
+		}
+	}
+}

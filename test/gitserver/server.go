@@ -41,7 +41,9 @@ type Options struct {
 // Server is a running Git HTTP server. Its methods are safe to call from
 // several goroutines once New has returned.
 type Server struct {
-	fault   atomic.Int32
+	fault atomic.Int32
+	// fetches counts ref advertisements served: one per fetch or push.
+	fetches atomic.Int64
 	opts    Options
 	root    string
 	ownRoot bool
@@ -91,6 +93,9 @@ func New(opts Options) (*Server, error) {
 // handler serves git-http-backend for authorized requests.
 func (s *Server) handler(backend string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/info/refs") {
+			s.fetches.Add(1)
+		}
 		switch Fault(s.fault.Load()) {
 		case Down:
 			http.Error(w, "git server down for the test", http.StatusServiceUnavailable)
@@ -133,6 +138,10 @@ const (
 	// Garbage answers every request 200 with bytes that are not Git's.
 	Garbage
 )
+
+// Fetches returns how many ref advertisements the server has served over
+// HTTP: one per fetch or push a client made.
+func (s *Server) Fetches() int64 { return s.fetches.Load() }
 
 // SetFault makes the server misbehave as f until the next SetFault.
 func (s *Server) SetFault(f Fault) { s.fault.Store(int32(f)) }
