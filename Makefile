@@ -95,7 +95,9 @@ fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t#*:}; \
 		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) ./$$pkg >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime 1x ./$$pkg; exit 1; }; \
+		log=$$(mktemp); \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) ./$$pkg >$$log 2>&1 || { tail -40 $$log; rm -f $$log; exit 1; }; \
+		rm -f $$log; \
 	done
 
 catalog-docs:
