@@ -154,6 +154,7 @@ func (o *AgentOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	u.Fetch.Trees = trees // image passes read the checkouts the syncs read
 	events, stopEvents := agent.NewEventRecorder(client, "kubectl-gitops-agent")
 	defer stopEvents()
 	metrics := agent.NewMetrics()

@@ -82,6 +82,8 @@ type Updater struct {
 	// ignored.
 	Fetch   gitrepo.Options
 	Options Options
+	// Fetch.Trees, when set, is shared: the plan reads one checkout of a
+	// commit with every other reader of the process.
 	// Seen, when set, lets a source found without a policy be skipped
 	// until its revision changes (watch and the agent keep one across
 	// passes). Nil looks at every source every time.
@@ -145,7 +147,11 @@ func (u *Updater) update(ctx context.Context, src Source, ps *pass) (*Result, er
 	}
 	spec := gitrepo.Spec{Name: src.Git.Name, URL: src.Git.URL, Ref: src.Git.Ref, Auth: auth, Known: u.Seen.without(src)}
 	fetch := u.Fetch
-	fetch.WorkDir, fetch.Trees = "", nil // the update writes into the files
+	// With Trees the plan reads the process's one checkout of the commit
+	// (the syncs' too): a fleet on one repository costs one checkout per
+	// commit, not one per source. Nothing writes into it: a push builds its
+	// commit from the files the plan computed.
+	fetch.WorkDir = ""
 	co, err := gitrepo.Fetch(ctx, spec, fetch)
 	if err != nil {
 		return fail(err)

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/oamgitops/kubectl-gitops/remote/gitrepo"
 	"github.com/oamgitops/kubectl-gitops/test/registry"
 )
 
@@ -161,5 +164,39 @@ func TestSeenFetchesARepositoryOncePerPass(t *testing.T) {
 		if n := pass(); n != 1 {
 			t.Errorf("pass %d: %d fetches, want one for the repository", i+2, n)
 		}
+	}
+}
+
+// With a shared Trees the plan reads the process's checkout of the
+// commit, which another reader holds meanwhile: the push leaves it as it
+// was.
+func TestUpdateWithSharedTrees(t *testing.T) {
+	f := newFixture(t)
+	src := f.sources(t)[0]
+	u := f.updater(t)
+	trees := &gitrepo.Trees{}
+	defer trees.Close()
+	u.Fetch.Trees = trees
+	// Another reader of the process holds the commit's tree meanwhile.
+	spec := gitrepo.Spec{Name: "reader", URL: f.srv.URL("config"), Ref: src.Git.Ref, Auth: gitrepo.Auth{Username: gitUser, Password: gitPassword}}
+	held, err := gitrepo.Fetch(context.Background(), spec, gitrepo.Options{CacheDir: f.cacheDir, Trees: trees})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	res, err := u.Update(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newTag := "master-5d6e7f8-1700000500"
+	if res.Commit == "" || res.Revision != held.Revision || !strings.Contains(f.serverFile(t, "apps/my-app.yaml"), newTag) {
+		t.Fatalf("not pushed from the held revision %s: %+v", held.Revision, res)
+	}
+	data, err := os.ReadFile(filepath.Join(held.Dir, "apps", "my-app.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), newTag) {
+		t.Error("the shared checkout was written")
 	}
 }
