@@ -6,8 +6,7 @@ import "sync"
 // so that a loop's next pass, finding the same revision, skips it without
 // a checkout: under UpdateAll a fleet of sources without policies in one
 // repository costs one Git fetch per pass, not a fetch and a tree written
-// out for each. Safe for concurrent
-// use; a nil Seen remembers nothing.
+// out for each. Safe for concurrent use; a nil Seen remembers nothing.
 type Seen struct {
 	mu   sync.Mutex
 	revs map[string]string
@@ -16,48 +15,34 @@ type Seen struct {
 // NewSeen returns an empty Seen.
 func NewSeen() *Seen { return &Seen{revs: map[string]string{}} }
 
-// pass is one UpdateAll's record of the revision each repository and ref
-// resolved to: the plain sources of one repository, known to hold no
-// policy at it, cost one fetch per pass between them, not one each. Safe
-// for concurrent use; a nil pass records nothing.
-type pass struct {
-	mu   sync.Mutex
-	revs map[string]string
-}
+// pass is what one UpdateAll fetched of one repository: the revision
+// each ref resolved to. Its sources are updated in turn by one worker, so
+// it needs no lock; a nil pass records nothing.
+type pass map[string]string
 
 // seenKey is the source's namespace, repository, ref and path: only a
 // source without an imageRepository block is remembered.
 func seenKey(src Source) string { return src.Git.Namespace + "|" + src.Git.Key() }
 
-func refKey(src Source) string { return src.Git.URL + "|" + src.Git.Ref.String() }
-
-// unchanged reports whether src needs no look this pass: its repository
-// and ref were fetched this pass at the revision seen has it without a
-// policy at.
-func (p *pass) unchanged(seen *Seen, src Source) (string, bool) {
-	if p == nil {
-		return "", false
-	}
+// unchanged reports whether src needs no look this pass: its ref was
+// fetched this pass at the revision seen has it without a policy at.
+func (p pass) unchanged(seen *Seen, src Source) (string, bool) {
+	rev, ok := p[src.Git.Ref.String()]
 	without := seen.without(src)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	rev, ok := p.revs[refKey(src)]
 	return rev, ok && without != "" && rev == without
 }
 
-// fetched notes the revision src's repository and ref resolved to; ""
-// forgets it (the branch moved).
-func (p *pass) fetched(src Source, revision string) {
+// fetched notes the revision src's ref resolved to; "" forgets it (the
+// branch moved).
+func (p pass) fetched(src Source, revision string) {
 	if p == nil {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if revision == "" {
-		delete(p.revs, refKey(src))
+		delete(p, src.Git.Ref.String())
 		return
 	}
-	p.revs[refKey(src)] = revision
+	p[src.Git.Ref.String()] = revision
 }
 
 // without is the revision at which src last held no policy; "" when

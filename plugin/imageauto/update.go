@@ -79,11 +79,10 @@ type Updater struct {
 	// LocalRegistryCredentials.
 	RegistryCredentials RegistryCredentialsFunc
 	// Fetch configures fetches and pushes (the Git cache); WorkDir is
-	// ignored.
+	// ignored. With Trees, the plan reads the process's one checkout of a
+	// commit, shared with every other reader.
 	Fetch   gitrepo.Options
 	Options Options
-	// Fetch.Trees, when set, is shared: the plan reads one checkout of a
-	// commit with every other reader of the process.
 	// Seen, when set, lets a source found without a policy be skipped
 	// until its revision changes (watch and the agent keep one across
 	// passes). Nil looks at every source every time.
@@ -101,7 +100,7 @@ func (u *Updater) Update(ctx context.Context, src Source) (*Result, error) {
 }
 
 // update is Update within an UpdateAll's pass (nil for none).
-func (u *Updater) update(ctx context.Context, src Source, ps *pass) (*Result, error) {
+func (u *Updater) update(ctx context.Context, src Source, ps pass) (*Result, error) {
 	o := u.Options
 	o.defaults()
 	res := &Result{Source: src.Git.Name, Origin: src.Git.Origin, DryRun: o.DryRun, Policies: []PolicyResult{}, Changes: []FieldChange{}}
@@ -133,11 +132,15 @@ func (u *Updater) update(ctx context.Context, src Source, ps *pass) (*Result, er
 			return fail(err)
 		}
 	}
-	if rev, ok := ps.unchanged(u.Seen, src); ok {
+	// A plain source at the revision it held no policy at: nothing to do.
+	skip := func(rev string) (*Result, error) {
 		res.Revision = rev
 		res.Notes = append(res.Notes, noPolicyNote)
 		progress("no image policy at %s, as before; nothing to do", rev)
 		return res, nil
+	}
+	if rev, ok := ps.unchanged(u.Seen, src); ok {
+		return skip(rev)
 	}
 	var auth gitrepo.Auth
 	if u.GitCredentials != nil {
@@ -147,10 +150,9 @@ func (u *Updater) update(ctx context.Context, src Source, ps *pass) (*Result, er
 	}
 	spec := gitrepo.Spec{Name: src.Git.Name, URL: src.Git.URL, Ref: src.Git.Ref, Auth: auth, Known: u.Seen.without(src)}
 	fetch := u.Fetch
-	// With Trees the plan reads the process's one checkout of the commit
-	// (the syncs' too): a fleet on one repository costs one checkout per
-	// commit, not one per source. Nothing writes into it: a push builds its
-	// commit from the files the plan computed.
+	// With Trees the checkout is the syncs' too: a fleet on one repository
+	// costs one per commit, not one per source. Nothing writes into it: a
+	// push builds its commit from the files the plan computed.
 	fetch.WorkDir = ""
 	co, err := gitrepo.Fetch(ctx, spec, fetch)
 	if err != nil {
@@ -159,10 +161,8 @@ func (u *Updater) update(ctx context.Context, src Source, ps *pass) (*Result, er
 	defer co.Close()
 	res.Revision = co.Revision
 	ps.fetched(src, co.Revision)
-	if co.Dir == "" { // the revision it last held no policy at
-		res.Notes = append(res.Notes, noPolicyNote)
-		progress("no image policy at %s, as before; nothing to do", co.Revision)
-		return res, nil
+	if co.Dir == "" { // Known matched
+		return skip(co.Revision)
 	}
 	progress("fetched %s", co.Revision)
 

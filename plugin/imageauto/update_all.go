@@ -17,10 +17,10 @@ const DefaultWorkers = 4
 // another in that order, so their pushes to a branch never race each
 // other; a pass over many repositories takes about as long as its slowest
 // ones, not their sum. With a Seen, the plain sources of one repository
-// and ref share one fetch per pass. A failing source does not stop the others. Progress
-// lines of sources updated at once are written whole, never interleaved.
+// and ref share one fetch per pass. A failing source does not stop the
+// others. Progress lines of sources updated at once are written whole,
+// never interleaved.
 func (u *Updater) UpdateAll(ctx context.Context, srcs []Source, workers int) ([]*Result, []error) {
-	ps := &pass{revs: map[string]string{}}
 	results := make([]*Result, len(srcs))
 	errs := make([]error, len(srcs))
 	var groups [][]int
@@ -43,6 +43,7 @@ func (u *Updater) UpdateAll(ctx context.Context, srcs []Source, workers int) ([]
 	for range max(1, min(workers, len(groups))) {
 		wg.Go(func() {
 			for g := range work {
+				ps := pass{} // the group is one repository
 				for _, i := range g {
 					results[i], errs[i] = one.update(ctx, srcs[i], ps)
 				}
